@@ -1,0 +1,69 @@
+// One registry of every error Strata raises on purpose (the fastify FST_ERR_* pattern):
+// a stable code, the HTTP status the server answers with, and a message that tells the
+// user what to do. `docs/errors.md` lists every code; a test checks that it does.
+
+export class StrataError extends Error {
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string) {
+    super(message);
+    this.name = 'StrataError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Bad input from a client: the request is refused, stored data is untouched. */
+export class BadRequestError extends StrataError {
+  constructor(code: string, message: string, status = 400) {
+    super(code, status, message);
+    this.name = 'BadRequestError';
+  }
+}
+
+/** A file on disk is damaged. Carries the file and byte offset so an operator can act. */
+export class CorruptionError extends StrataError {
+  readonly file: string;
+  readonly offset: number;
+  constructor(file: string, offset: number, detail: string) {
+    super(
+      'STRATA_ERR_CORRUPT',
+      500,
+      `corrupt data in ${file} at offset ${offset}: ${detail}; run \`strata verify\` and restore from backup, or \`strata repair-wal --data-dir DIR\` to truncate the WAL at this offset`,
+    );
+    this.name = 'CorruptionError';
+    this.file = file;
+    this.offset = offset;
+  }
+}
+
+export const ERROR_CODES = {
+  STRATA_ERR_DATABASE_REQUIRED: 'the write names no database: pass ?db= (v1) or ?bucket= (v2)',
+  STRATA_ERR_DATABASE_NOT_FOUND: 'the database does not exist and auto-create is off: create it first',
+  STRATA_ERR_RP_NOT_FOUND: 'the retention policy named by ?rp= does not exist in the database',
+  STRATA_ERR_INVALID_NAME: 'a database or retention policy name is empty, too long or has a forbidden character',
+  STRATA_ERR_BAD_PRECISION: 'the precision parameter is not one of ns, us, ms, s (v1 also n, u, m, h)',
+  STRATA_ERR_BAD_PARAMETER: 'a query-string parameter has a value Strata cannot use; the message names it',
+  STRATA_ERR_BODY_TOO_LARGE: 'the request body (after decompression) is over the configured limit: send smaller batches',
+  STRATA_ERR_BAD_GZIP: 'the body claims Content-Encoding: gzip but does not decompress',
+  STRATA_ERR_UNSUPPORTED_ENCODING: 'the Content-Encoding is not identity or gzip',
+  STRATA_ERR_PARTIAL_WRITE: 'some lines of a write were rejected; the others were stored. The message names the first bad lines',
+  STRATA_ERR_FIELD_TYPE_CONFLICT: 'a field was written with a type other than the one already stored for it',
+  STRATA_ERR_CORRUPT: 'a data file is damaged; the message names the file and offset',
+  STRATA_ERR_CLOSED: 'the database is closed or shutting down',
+  STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function badRequest(code: ErrorCode, message: string, status = 400): BadRequestError {
+  return new BadRequestError(code, message, status);
+}
+
+export function databaseNotFound(db: string): StrataError {
+  return new StrataError('STRATA_ERR_DATABASE_NOT_FOUND', 404, `database not found: "${db}"`);
+}
+
+export function closedError(): StrataError {
+  return new StrataError('STRATA_ERR_CLOSED', 503, 'database is closed');
+}
