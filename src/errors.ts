@@ -29,7 +29,7 @@ export class CorruptionError extends StrataError {
     super(
       'STRATA_ERR_CORRUPT',
       500,
-      `corrupt data in ${file} at offset ${offset}: ${detail}; run \`strata verify\` and restore from backup, or \`strata repair-wal --data-dir DIR\` to truncate the WAL at this offset`,
+      `corrupt data in ${file} at offset ${offset}: ${detail}; restore the file from a backup, or run \`strata repair-wal --data-dir DIR\` (or start with --repair-wal) to cut the damaged WAL segment at this offset and keep the rest`,
     );
     this.name = 'CorruptionError';
     this.file = file;
@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   STRATA_ERR_FIELD_TYPE_CONFLICT: 'a field was written with a type other than the one already stored for it',
   STRATA_ERR_CORRUPT: 'a data file is damaged; the message names the file and offset',
   STRATA_ERR_CLOSED: 'the database is closed or shutting down',
+  STRATA_ERR_LOCKED: 'another live process has the data directory open (its pid is in the LOCK file): stop it first',
   STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
 } as const;
 

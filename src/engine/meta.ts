@@ -1,0 +1,105 @@
+// The catalogue of databases and retention policies, persisted as `meta.json` in the data
+// dir. Small and rarely written, so it is rewritten whole and published atomically
+// (write a temporary file, fsync it, rename, fsync the directory).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { badRequest } from '../errors.js';
+import type { FsyncMode } from '../types.js';
+
+export interface RetentionPolicyMeta {
+  /** Duration in ns as a decimal string; "0" keeps data forever. */
+  duration: string;
+}
+
+export interface DatabaseMeta {
+  defaultRp: string;
+  rps: Record<string, RetentionPolicyMeta>;
+  /** Default durability of writes to this database (server default when absent). */
+  fsync?: FsyncMode;
+}
+
+export interface MetaFile {
+  version: 1;
+  databases: Record<string, DatabaseMeta>;
+}
+
+export const DEFAULT_RP = 'autogen';
+
+export function validateName(kind: 'database' | 'retention policy', name: string): void {
+  // InfluxDB forbids little; we forbid what would break paths, keys or logs.
+  if (name.length === 0) throw badRequest('STRATA_ERR_INVALID_NAME', `${kind} name is empty`);
+  if (Buffer.byteLength(name) > 255) throw badRequest('STRATA_ERR_INVALID_NAME', `${kind} name is longer than 255 bytes`);
+  if (name === '.' || name === '..' || /[\u0000-\u001f\u007f/\\]/.test(name)) {
+    throw badRequest('STRATA_ERR_INVALID_NAME', `${kind} name "${name}" contains a control character, a slash or a backslash`);
+  }
+}
+
+export class Meta {
+  private readonly file: string;
+  data: MetaFile;
+
+  private constructor(file: string, data: MetaFile) {
+    this.file = file;
+    this.data = data;
+  }
+
+  static load(dataDir: string): Meta {
+    const file = path.join(dataDir, 'meta.json');
+    let data: MetaFile = { version: 1, databases: {} };
+    if (fs.existsSync(file)) data = JSON.parse(fs.readFileSync(file, 'utf8')) as MetaFile;
+    return new Meta(file, data);
+  }
+
+  has(db: string): boolean {
+    return Object.hasOwn(this.data.databases, db);
+  }
+
+  get(db: string): DatabaseMeta | undefined {
+    return this.has(db) ? this.data.databases[db] : undefined;
+  }
+
+  names(): string[] {
+    return Object.keys(this.data.databases).sort();
+  }
+
+  /** Creates the database (idempotent) and persists the catalogue. */
+  create(db: string, opts: { fsync?: FsyncMode } = {}): DatabaseMeta {
+    validateName('database', db);
+    const existing = this.get(db);
+    if (existing && opts.fsync === undefined) return existing;
+    const meta: DatabaseMeta = existing ?? { defaultRp: DEFAULT_RP, rps: { [DEFAULT_RP]: { duration: '0' } } };
+    if (opts.fsync !== undefined) meta.fsync = opts.fsync;
+    this.data.databases[db] = meta;
+    this.save();
+    return meta;
+  }
+
+  drop(db: string): void {
+    if (!this.has(db)) return;
+    delete this.data.databases[db];
+    this.save();
+  }
+
+  private save(): void {
+    writeFileAtomic(this.file, JSON.stringify(this.data, null, 2) + '\n');
+  }
+}
+
+export function writeFileAtomic(file: string, contents: string | Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeFileSync(fd, contents);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  const dfd = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dfd);
+  } finally {
+    fs.closeSync(dfd);
+  }
+}
