@@ -1,0 +1,92 @@
+// The HTTP server: a fastify instance with one plugin per API surface. Routes only
+// translate HTTP to engine calls; errors become responses in one place (errors.ts).
+//
+// buildServer does not call `ready()`, so a caller (the CLI, a test, an embedding program)
+// can register more plugins, which then share the error handler, the version headers and
+// the request metrics set up here.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Database } from '../engine/database.js';
+import { DEFAULT_BODY_LIMIT } from './body.js';
+import { registerErrorHandlers } from './errors.js';
+import { exportPlugin } from './export.js';
+import { healthPlugin } from './health.js';
+import { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
+import { writePlugin } from './write.js';
+
+export interface ServerOptions {
+  db: Database;
+  /** Metrics registry; pass the one whose `onFsync` was given to openDatabase so WAL
+   * fsync durations are observed. Created here when absent (without fsync durations). */
+  metrics?: Metrics;
+  /** Largest write body in bytes, after decompression (default 25 MiB, InfluxDB's
+   * `max-body-size`); also the limit on the compressed bytes. */
+  bodyLimit?: number;
+  /** fastify logger option: false (default), true, or pino options. */
+  logger?: boolean | object;
+  /** Strata's version (default: package.json's). */
+  version?: string;
+  /** Commit reported by /health (default: $STRATA_COMMIT or "unknown"). */
+  commit?: string;
+}
+
+/**
+ * InfluxDB compatibility version: clients and tools read X-Influxdb-Version (the influx
+ * shell prints it, some libraries split it on "." and check the major version). The 1.8.10
+ * core keeps them on their 1.8 code paths; Strata's version rides in semver build metadata
+ * ("+..."), which semver comparisons ignore.
+ */
+export const INFLUX_COMPAT_VERSION = '1.8.10';
+
+export function influxVersion(version: string): string {
+  return `${INFLUX_COMPAT_VERSION}+strata.${version.replace(/[^0-9A-Za-z.-]/g, '-')}`;
+}
+
+let cachedVersion: string | undefined;
+
+/** The `version` of the nearest enclosing package.json named "strata" (src/ and dist/ alike). */
+export function packageVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'strata' && pkg.version) return (cachedVersion = pkg.version);
+    } catch {
+      // no package.json here: look one level up
+    }
+    dir = path.dirname(dir);
+  }
+  return (cachedVersion = '0.0.0');
+}
+
+export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const version = opts.version ?? packageVersion();
+  const compat = influxVersion(version);
+  const commit = opts.commit ?? process.env.STRATA_COMMIT ?? 'unknown';
+  const metrics = opts.metrics ?? createMetrics();
+  metrics.attach(opts.db);
+
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit });
+  registerErrorHandlers(app);
+
+  // Every response, errors and 404s included, names the version (InfluxDB does the same;
+  // the influx shell and Grafana read it from /ping).
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('X-Influxdb-Version', compat);
+    reply.header('X-Influxdb-Build', 'OSS');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+  });
+
+  await app.register(healthPlugin({ influxVersion: compat, commit }));
+  await app.register(metricsPlugin(metrics));
+  await app.register(writePlugin({ db: opts.db, bodyLimit }));
+  await app.register(exportPlugin({ db: opts.db }));
+  return app;
+}

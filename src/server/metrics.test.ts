@@ -1,0 +1,74 @@
+import { register as globalRegistry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMetrics } from './metrics.js';
+import { cleanup, setup } from './testing/harness.js';
+
+afterEach(cleanup);
+
+/** The value of a sample line `name{labels} value` in a text exposition. */
+function sample(text: string, name: string, labels = ''): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const sp = line.lastIndexOf(' ');
+    const head = line.slice(0, sp);
+    if (head === name || (labels && head.startsWith(`${name}{`) && labels.split(',').every((l) => head.includes(l)))) {
+      return Number(line.slice(sp + 1));
+    }
+  }
+  return undefined;
+}
+
+describe('GET /metrics', () => {
+  it('exposes engine figures read from db.stats() at scrape time', async () => {
+    const { app, db } = await setup();
+    await app.inject({ method: 'POST', url: '/write?db=d', payload: 'a,t=1 x=1,y=2i 1\na,t=2 x=3 2\nbad\n' });
+    await app.inject({ method: 'POST', url: '/write?db=d&fsync=always', payload: 'b v=1 1\n' });
+    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = res.body;
+    const s = db.stats();
+    expect(sample(text, 'strata_points_written_total')).toBe(3);
+    expect(sample(text, 'strata_values_written_total')).toBe(4);
+    expect(sample(text, 'strata_bad_lines_total')).toBe(1);
+    expect(sample(text, 'strata_wal_bytes')).toBe(s.walBytes);
+    expect(s.walBytes).toBeGreaterThan(0);
+    expect(sample(text, 'strata_memtable_bytes')).toBe(s.memtableBytes);
+    expect(sample(text, 'strata_memtable_series')).toBe(3);
+    expect(sample(text, 'strata_wal_fsync_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(text).toContain('# TYPE strata_wal_fsync_seconds histogram');
+    // default process metrics, on this registry
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
+
+    // Counting is the engine's: a second scrape does not double anything.
+    const again = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(again, 'strata_points_written_total')).toBe(3);
+  });
+
+  it('times HTTP requests by method, route pattern and status', async () => {
+    const { app } = await setup();
+    await app.inject({ method: 'POST', url: '/write?db=d&precision=s', payload: 'a x=1 1\n' });
+    await app.inject({ method: 'POST', url: '/write?db=other', payload: 'a x=1 1\n' });
+    await app.inject({ method: 'POST', url: '/write', payload: 'a x=1 1\n' });
+    await app.inject({ method: 'GET', url: '/no/such/path/123' });
+    const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (labels: string) => sample(text, 'strata_http_request_duration_seconds_count', labels);
+    expect(count('method="POST",route="/write",status="204"')).toBe(2);
+    expect(count('method="POST",route="/write",status="400"')).toBe(1);
+    expect(count('method="GET",route="unmatched",status="404"')).toBe(1);
+    expect(text).not.toContain('/no/such/path');
+    expect(text).not.toContain('db=other');
+  });
+
+  it('keeps its own registry: nothing on the global one, and two instances do not collide', async () => {
+    const a = createMetrics();
+    const b = createMetrics();
+    a.onFsync(0.001);
+    expect(await a.registry.getSingleMetricAsString('strata_wal_fsync_seconds')).toContain('strata_wal_fsync_seconds_count 1');
+    expect(await b.registry.getSingleMetricAsString('strata_wal_fsync_seconds')).toContain('strata_wal_fsync_seconds_count 0');
+    expect(globalRegistry.getSingleMetric('strata_points_written_total')).toBeUndefined();
+    // Not attached to a database: engine figures are reported as zero, the scrape works.
+    expect(await a.registry.metrics()).toContain('strata_points_written_total 0');
+  });
+});

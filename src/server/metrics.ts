@@ -1,0 +1,103 @@
+// Prometheus metrics of one Strata process, on a Registry of its own (never prom-client's
+// global one, so two servers in one process, or an embedding program, do not collide).
+//
+// Engine figures are read from `db.stats()` when Prometheus scrapes (collect callbacks),
+// so the engine stays the only thing that counts them. Two things are observed as they
+// happen: WAL fsync durations (`onFsync`, handed to openDatabase) and HTTP request
+// durations (a hook in app.ts).
+
+import type { FastifyInstance } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Database, EngineStats } from '../engine/database.js';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Observer of a WAL fsync's duration in seconds: pass as `openDatabase({ onFsync })`. */
+  readonly onFsync: (seconds: number) => void;
+  /** Records one HTTP request (route is the route pattern, not the URL). */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** Reads engine figures from this database at scrape time (the server calls this). */
+  attach(db: Database): void;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  let db: Database | null = null;
+
+  const stats = (): EngineStats | null => {
+    try {
+      return db ? db.stats() : null;
+    } catch {
+      return null; // closed or not yet open: report nothing rather than fail the scrape
+    }
+  };
+
+  // A counter read from the engine: prom-client counters have no `set`, so a collect
+  // callback resets and re-adds the engine's running total.
+  const engineCounter = (name: string, help: string, pick: (s: EngineStats) => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const s = stats();
+        this.reset();
+        if (s) this.inc(pick(s));
+      },
+    });
+  const engineGauge = (name: string, help: string, pick: (s: EngineStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const s = stats();
+        if (s) this.set(pick(s));
+      },
+    });
+
+  engineCounter('strata_points_written_total', 'Points (lines) stored, including those replayed from the WAL at start-up.', (s) => s.pointsWritten);
+  engineCounter('strata_values_written_total', 'Field values stored, including those replayed from the WAL at start-up.', (s) => s.valuesWritten);
+  engineCounter('strata_bad_lines_total', 'Lines rejected by writes (syntax errors and field type conflicts).', (s) => s.badLines);
+  // A running total (no _total suffix: the name is the one dashboards were given).
+  engineCounter('strata_wal_bytes', 'Bytes appended to the write-ahead log by this process, frame headers included.', (s) => s.walBytes);
+  engineGauge('strata_memtable_bytes', 'Estimated bytes held by the in-memory table.', (s) => s.memtableBytes);
+  engineGauge('strata_memtable_series', 'Series held by the in-memory table.', (s) => s.memtableSeries);
+
+  const fsync = new Histogram({
+    name: 'strata_wal_fsync_seconds',
+    help: 'Duration of WAL fsync calls (one call may make many concurrent writes durable).',
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const http = new Histogram({
+    name: 'strata_http_request_duration_seconds',
+    help: 'Duration of HTTP requests, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+
+  collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    onFsync: (seconds) => fsync.observe(seconds),
+    observeRequest(method, route, status, seconds) {
+      http.observe({ method, route, status: String(status) }, seconds);
+    },
+    attach(d) {
+      db = d;
+    },
+  };
+}
+
+/** `GET /metrics`: the text exposition format of the registry. */
+export function metricsPlugin(metrics: Metrics) {
+  return async function metricsRoutes(app: FastifyInstance): Promise<void> {
+    app.get('/metrics', async (_request, reply) => {
+      const text = await metrics.registry.metrics();
+      return reply.type(metrics.registry.contentType).send(text);
+    });
+  };
+}
