@@ -1,0 +1,301 @@
+// `strata serve`: opens the data directory, replays the WAL, serves HTTP until SIGTERM or
+// SIGINT, then shuts down cleanly: stop accepting, finish in-flight requests, close the
+// database (which fsyncs the WAL), remove the LOCK file, exit 0.
+//
+// Logs are JSON lines on stderr. The line with "msg":"listening" carries the real port
+// (also for --port 0), so scripts and tests can read it.
+//
+// Also `strata repair-wal`: the offline fix for a damaged WAL that start-up refuses.
+
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { openDatabase, type Database } from '../engine/database.js';
+import { CorruptionError } from '../errors.js';
+import { buildServer, packageVersion } from '../server/app.js';
+import { createMetrics } from '../server/metrics.js';
+import type { FsyncMode } from '../types.js';
+import { repairWal } from '../wal/wal.js';
+import { DATA_DIR_FLAG, formatHelp, logLevelFlag, parseArgs, type CliIo, type CommandSpec } from './args.js';
+import { acquireLock, LockHeldError, type DataDirLock } from './lock.js';
+import { JsonLogger, type LogLevel } from './log.js';
+
+export const SERVE_SPEC: CommandSpec = {
+  name: 'serve',
+  summary: 'Run the HTTP server (InfluxDB /write, /export, /metrics, /health, ...)',
+  usage: 'serve [flags]',
+  description:
+    'Opens the data directory (replaying the write-ahead log) and serves HTTP until SIGTERM or\n' +
+    'SIGINT, then stops accepting connections, finishes in-flight requests, makes the WAL\n' +
+    'durable and exits 0. A second signal exits at once (nothing acknowledged is lost: every\n' +
+    'acknowledged write is already in the WAL).\n\n' +
+    'Logs are JSON lines on stderr; the "listening" line carries the URL and the real port.\n' +
+    'Flags win over environment variables, which win over the defaults.',
+  flags: [
+    DATA_DIR_FLAG,
+    { name: 'port', short: 'p', type: 'number', placeholder: 'PORT', env: 'STRATA_PORT', default: 8086, min: 0, max: 65535, description: 'TCP port (0 picks a free one).' },
+    {
+      name: 'bind',
+      type: 'string',
+      placeholder: 'ADDR',
+      env: 'STRATA_BIND',
+      default: '0.0.0.0',
+      description: 'Address to listen on (0.0.0.0: all interfaces, as InfluxDB; 127.0.0.1: this host only).',
+    },
+    {
+      name: 'fsync',
+      type: 'string',
+      placeholder: 'MODE',
+      env: 'STRATA_FSYNC',
+      default: 'always',
+      choices: ['always', 'interval', 'off'],
+      description: 'When a write is acknowledged: after fsync (always), with an fsync every --fsync-interval ms, or when the OS has it (off).',
+    },
+    { name: 'fsync-interval', type: 'number', placeholder: 'MS', env: 'STRATA_FSYNC_INTERVAL', default: 1000, min: 1, description: 'fsync period for --fsync interval.' },
+    {
+      name: 'auto-create',
+      type: 'boolean',
+      negatable: true,
+      env: 'STRATA_AUTO_CREATE',
+      default: true,
+      description: 'Refuse writes to databases that do not exist (by default a write creates its database, as InfluxDB 1.x).',
+    },
+    {
+      name: 'repair-wal',
+      type: 'boolean',
+      description: 'Truncate a damaged WAL at the damage instead of refusing to start (the cut bytes are saved beside the segment).',
+    },
+    {
+      name: 'max-body-size',
+      type: 'number',
+      placeholder: 'BYTES',
+      env: 'STRATA_MAX_BODY_SIZE',
+      default: 25 * 1024 * 1024,
+      min: 1,
+      description: 'Largest write body, after decompression.',
+    },
+    {
+      name: 'shutdown-timeout',
+      type: 'number',
+      placeholder: 'MS',
+      env: 'STRATA_SHUTDOWN_TIMEOUT',
+      default: 10000,
+      min: 0,
+      description: 'On SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut.',
+    },
+    logLevelFlag('info'),
+  ],
+  examples: [
+    'strata serve',
+    'strata serve --data-dir /var/lib/strata --bind 127.0.0.1 --port 8086',
+    'STRATA_FSYNC=interval strata serve --fsync-interval 200',
+  ],
+};
+
+export const REPAIR_WAL_SPEC: CommandSpec = {
+  name: 'repair-wal',
+  summary: 'Truncate a damaged write-ahead log so the server can start',
+  usage: 'repair-wal [flags]',
+  description:
+    'Scans the WAL of a data directory and cuts every damaged segment at its first bad frame,\n' +
+    'saving the cut bytes as <segment>.corrupt-<offset> beside it. Records before the damage are\n' +
+    'kept; records after it in the same segment are lost (they are in the saved file). Run it\n' +
+    'when `strata serve` refuses to start with a corruption error; the server must be stopped.',
+  flags: [DATA_DIR_FLAG, logLevelFlag('warn')],
+  examples: ['strata repair-wal --data-dir /var/lib/strata'],
+};
+
+/** fastify's own (pino) logger: request logs only at debug, warnings and 5xx errors otherwise. */
+function fastifyLogger(level: LogLevel, io: CliIo): object | false {
+  if (level === 'silent') return false;
+  const pinoLevel = level === 'debug' || level === 'trace' ? 'debug' : level === 'info' ? 'warn' : level;
+  return { level: pinoLevel, stream: io.stderr };
+}
+
+/**
+ * Stops accepting connections and waits for in-flight requests. Node closes only the
+ * connections idle at the moment of close(); one whose request was in flight stays open
+ * (keep-alive) once answered, so idle connections are reaped until none is left. Requests
+ * arriving meanwhile on open connections get 503 with `Connection: close` (fastify).
+ * After `graceMs`, whatever is still open is cut.
+ */
+async function closeHttp(app: FastifyInstance, graceMs: number, log: JsonLogger): Promise<void> {
+  const closed = app.close();
+  const reaper = setInterval(() => app.server.closeIdleConnections(), 25);
+  const force = setTimeout(() => {
+    log.warn({ graceMs }, `requests still running after ${graceMs} ms: closing their connections`);
+    app.server.closeAllConnections();
+  }, graceMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(reaper);
+    clearTimeout(force);
+  }
+}
+
+function displayUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(SERVE_SPEC, argv, io.env);
+  if (args.help) {
+    io.stdout.write(formatHelp(SERVE_SPEC));
+    return 0;
+  }
+  const dataDir = path.resolve(io.cwd, args.string('data-dir')!);
+  const port = args.number('port')!;
+  const bind = args.string('bind')!;
+  const fsync = args.string('fsync') as FsyncMode;
+  const fsyncIntervalMs = args.number('fsync-interval')!;
+  const level = args.string('log-level') as LogLevel;
+  const log = new JsonLogger({ stream: io.stderr, level });
+  const version = packageVersion();
+
+  // Shutdown requests may arrive at any point from here on; they are honoured once the
+  // server is up (or make start-up stop right after it).
+  let requestStop: (why: string) => void = () => {};
+  let stopReason: string | null = null;
+  const stopped = new Promise<string>((resolve) => {
+    requestStop = (why) => {
+      if (stopReason !== null) return;
+      stopReason = why;
+      resolve(why);
+    };
+  });
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal: sig }, 'second signal: exiting now without waiting for in-flight requests');
+      process.exit(1);
+    }
+    requestStop(sig);
+  };
+  const onAbort = (): void => requestStop('abort');
+  if (io.handleSignals) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted) requestStop('abort');
+
+  let lock: DataDirLock | undefined;
+  let db: Database | undefined;
+  let app: FastifyInstance | undefined;
+  let code = 0;
+  try {
+    try {
+      lock = acquireLock(dataDir, 'serve');
+    } catch (err) {
+      if (err instanceof LockHeldError) {
+        log.error({ dataDir, holder: err.holder.pid, lockFile: err.file }, err.message);
+        return 1;
+      }
+      throw err;
+    }
+    if (lock.tookOver) {
+      log.warn({ dataDir, stalePid: lock.tookOver.pid }, `took over the lock of process ${lock.tookOver.pid}, which is no longer running (it did not shut down cleanly)`);
+    }
+    log.info({ dataDir, fsync, version, pid: process.pid }, 'starting: replaying the write-ahead log');
+
+    const metrics = createMetrics();
+    try {
+      db = await openDatabase({
+        dataDir,
+        fsync,
+        fsyncIntervalMs,
+        autoCreateDatabases: args.boolean('auto-create'),
+        repairWal: args.boolean('repair-wal'),
+        logger: log,
+        onFsync: metrics.onFsync,
+      });
+    } catch (err) {
+      if (err instanceof CorruptionError) {
+        log.error(
+          { file: err.file, offset: err.offset, code: err.code },
+          `${err.message}. To start anyway, keeping every record before the damage: strata serve --repair-wal (or strata repair-wal --data-dir ${dataDir})`,
+        );
+        return 1;
+      }
+      throw err;
+    }
+
+    app = await buildServer({ db, metrics, bodyLimit: args.number('max-body-size'), logger: fastifyLogger(level, io), version });
+    try {
+      await app.listen({ port, host: bind });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const hint = e.code === 'EADDRINUSE' ? `: port ${port} is in use (another server?); pick another with --port` : e.code === 'EADDRNOTAVAIL' ? `: ${bind} is not an address of this host` : '';
+      log.error({ err: e, port, bind }, `cannot listen on ${bind}:${port}${hint}`);
+      code = 1;
+      return code;
+    }
+    const addr = app.server.address() as AddressInfo;
+    const url = displayUrl(bind, addr.port);
+    log.info({ url, port: addr.port, bind, dataDir, fsync, version, pid: process.pid }, `listening on ${url}`);
+
+    const why = await stopped;
+    log.info({ reason: why }, 'shutting down: finishing in-flight requests');
+    const t0 = performance.now();
+    await closeHttp(app, args.number('shutdown-timeout')!, log);
+    app = undefined;
+    await db.close();
+    db = undefined;
+    log.info({ ms: Math.round(performance.now() - t0) }, 'stopped cleanly');
+    return code;
+  } catch (err) {
+    log.error({ err }, `strata serve failed: ${(err as Error).message}`);
+    code = 1;
+    return code;
+  } finally {
+    if (app) await app.close().catch(() => {});
+    if (db) {
+      try {
+        await db.close();
+      } catch (err) {
+        log.error({ err }, `closing the database failed: ${(err as Error).message}`);
+      }
+    }
+    lock?.release();
+    io.signal?.removeEventListener('abort', onAbort);
+    if (io.handleSignals) {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      // Nothing should keep the process alive now; if something does (a stray timer in
+      // a library), do not hang a service manager's stop.
+      setTimeout(() => process.exit(process.exitCode ?? 0), 3000).unref();
+    }
+  }
+}
+
+export async function runRepairWal(argv: string[], io: CliIo): Promise<number> {
+  const args = parseArgs(REPAIR_WAL_SPEC, argv, io.env);
+  if (args.help) {
+    io.stdout.write(formatHelp(REPAIR_WAL_SPEC));
+    return 0;
+  }
+  const dataDir = path.resolve(io.cwd, args.string('data-dir')!);
+  const log = new JsonLogger({ stream: io.stderr, level: args.string('log-level') as LogLevel });
+  const lock = acquireLock(dataDir, 'repair-wal');
+  try {
+    const res = await repairWal(path.join(dataDir, 'wal'), log);
+    if (res.problems.length === 0) {
+      io.stdout.write(`WAL is intact: ${res.records} records in ${res.segments.length} segment(s); nothing to repair\n`);
+      return 0;
+    }
+    io.stdout.write(`repaired ${res.problems.length} problem(s); ${res.records} valid records kept:\n`);
+    for (const p of res.problems) {
+      io.stdout.write(
+        `  ${p.kind} in ${p.file} at offset ${p.offset}: ${p.detail}; ${p.action}, ${p.dropped} bytes dropped` +
+          (p.savedTo ? ` (saved in ${p.savedTo})` : '') +
+          '\n',
+      );
+    }
+    return 0;
+  } finally {
+    lock.release();
+  }
+}
