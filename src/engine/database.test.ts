@@ -94,6 +94,16 @@ describe('engine write and select', () => {
     expect(exportAll(db, 'd')).toBe('m v=1 1\nm v=2 2\nm w="s" 4\n');
   });
 
+  it('maps repeated field layouts onto the right columns and still checks their types', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('m a=1,b=2 1\nm a=3,b=4 2\nm b=5,a=6 3\nm a=7 4\nm a=8,b=9,c="x" 5\n', { db: 'd' });
+    const res = await db.write('m a=1i,b=2 6\nm a=1,b=2 7\nm a=1,b=true 8\n', { db: 'd' });
+    expect(res.errors.map((e) => e.line)).toEqual([1, 3]);
+    expect(exportAll(db, 'd')).toBe(
+      'm a=1,b=2 1\nm a=3,b=4 2\nm a=6,b=5 3\nm a=7 4\nm a=8,b=9,c="x" 5\nm a=1,b=2 7\n',
+    );
+  });
+
   it('reports malformed lines with line numbers and stores the good ones', async () => {
     const db = await openDb({ dataDir: tmpDir() });
     const res = await db.write('m v=1 1\n\n# c\nm v= 2\nm v=3 3\nbad\n', { db: 'd' });

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PointBatch } from '../ingest/batch.js';
-import { parseLineProtocol } from '../ingest/lineprotocol.js';
+import { LineProtocolParser } from '../ingest/lineprotocol.js';
 import { measurementOf } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
@@ -80,6 +80,8 @@ export class Database {
   private readonly log: Logger;
   private readonly meta: Meta;
   private readonly memtable = new Memtable();
+  /** Owned, not shared: its caches make parsing the next write of the same series cheap. */
+  private readonly parser = new LineProtocolParser();
   /** Field types per database: measurement → field → type. */
   private readonly schemas = new Map<string, Map<string, Map<string, FieldTypeCode>>>();
   private wal!: Wal;
@@ -134,7 +136,7 @@ export class Database {
         ? Buffer.from(input, 'utf8')
         : input;
 
-    const batch = parseLineProtocol(body, { precision, defaultTime });
+    const batch = this.parser.parse(body, { precision, defaultTime });
     const part = this.memtable.partition(db, rp);
     const accept = this.checkTypes(db, part, batch);
     const errors = batch.errors;
@@ -197,15 +199,29 @@ export class Database {
     const { fieldStart, fieldKey, fieldType } = batch;
     for (let i = 0; i < batch.count; i++) {
       const key = batch.seriesKey[i];
+      const j0 = fieldStart[i];
+      const j1 = fieldStart[i + 1];
+      const series = part.series.get(key);
+      if (series && series.layoutKeys.length === j1 - j0) {
+        // Fast path: the same fields as this series' last line, with the same types.
+        const keys = series.layoutKeys;
+        const cols = series.layoutCols;
+        let same = true;
+        for (let j = j0; same && j < j1; j++) same = keys[j - j0] === fieldKey[j] && cols[j - j0].type === fieldType[j];
+        if (same) {
+          mask[i] = 1;
+          continue;
+        }
+      }
       if (key !== lastKey || !fields) {
-        measurement = part.series.get(key)?.measurement ?? measurementOf(key);
+        measurement = series?.measurement ?? measurementOf(key);
         fields = schema.get(measurement);
         if (!fields) schema.set(measurement, (fields = new Map()));
         lastKey = key;
       }
       let bad: string | null = null;
       let fresh = false;
-      for (let j = fieldStart[i]; j < fieldStart[i + 1]; j++) {
+      for (let j = j0; j < j1; j++) {
         const t = fields.get(fieldKey[j]);
         if (t === undefined) fresh = true;
         else if (t !== fieldType[j]) {
@@ -219,7 +235,7 @@ export class Database {
         continue;
       }
       if (fresh) {
-        for (let j = fieldStart[i]; j < fieldStart[i + 1]; j++) {
+        for (let j = j0; j < j1; j++) {
           if (!fields.has(fieldKey[j])) fields.set(fieldKey[j], fieldType[j] as FieldTypeCode);
         }
       }
@@ -237,7 +253,7 @@ export class Database {
     if (!this.meta.has(r.db)) this.meta.create(r.db);
     const meta = this.meta.get(r.db)!;
     if (!Object.hasOwn(meta.rps, r.rp)) meta.rps[r.rp] = { duration: '0' };
-    const batch = parseLineProtocol(r.body, { precision: r.precision, defaultTime: r.defaultTime });
+    const batch = this.parser.parse(r.body, { precision: r.precision, defaultTime: r.defaultTime });
     const part = this.memtable.partition(r.db, r.rp);
     const accept = this.checkTypes(r.db, part, batch);
     if (batch.errors.length > 0) {

@@ -16,6 +16,13 @@ export class Series {
   readonly measurement: string;
   readonly tags: Record<string, string>;
   readonly fields = new Map<string, Column>();
+  /**
+   * The field keys (interned by the parser, so compared by identity) and columns of the
+   * last line applied: devices send the same fields in the same order line after line, so
+   * the next line usually maps onto these columns with no map lookups.
+   */
+  layoutKeys: string[] = [];
+  layoutCols: Column[] = [];
   constructor(key: string, measurement: string, tags: Record<string, string>) {
     this.key = key;
     this.measurement = measurement;
@@ -52,7 +59,7 @@ export class Partition {
   apply(batch: PointBatch, accept: Uint8Array | null): number {
     let added = 0;
     let values = 0;
-    const { fieldStart, fieldKey, fieldType, fieldBits, fieldStr, time } = batch;
+    const { fieldStart, fieldKey, fieldBits, fieldStr, time } = batch;
     let lastKey = '';
     let s: Series | undefined;
     for (let i = 0; i < batch.count; i++) {
@@ -62,21 +69,40 @@ export class Partition {
         s = this.getOrCreateSeries(key);
         lastKey = key;
       }
-      for (let j = fieldStart[i]; j < fieldStart[i + 1]; j++) {
-        const fk = fieldKey[j];
-        let col = s.fields.get(fk);
-        if (!col) {
-          col = new Column(fieldType[j] as FieldTypeCode);
-          s.fields.set(fk, col);
-          added += 100 + 2 * fk.length;
-        }
-        added += col.append(time, i, fieldBits, j, fieldStr[j]);
-        values++;
-      }
+      const j0 = fieldStart[i];
+      const n = fieldStart[i + 1] - j0;
+      const keys = s.layoutKeys;
+      let same = keys.length === n;
+      for (let k = 0; same && k < n; k++) same = keys[k] === fieldKey[j0 + k];
+      if (!same) added += this.relayout(s, batch, j0, n);
+      const cols = s.layoutCols;
+      for (let k = 0; k < n; k++) added += cols[k].append(time, i, fieldBits, j0 + k, fieldStr[j0 + k]);
+      values += n;
     }
     this.bytes += added;
     this.values += values;
     return values;
+  }
+
+  /** Points the series' layout at the columns of this line's fields, creating new ones. */
+  private relayout(s: Series, batch: PointBatch, j0: number, n: number): number {
+    let added = 0;
+    const keys: string[] = new Array(n);
+    const cols: Column[] = new Array(n);
+    for (let k = 0; k < n; k++) {
+      const fk = batch.fieldKey[j0 + k];
+      let col = s.fields.get(fk);
+      if (!col) {
+        col = new Column(batch.fieldType[j0 + k] as FieldTypeCode);
+        s.fields.set(fk, col);
+        added += 100 + 2 * fk.length;
+      }
+      keys[k] = fk;
+      cols[k] = col;
+    }
+    s.layoutKeys = keys;
+    s.layoutCols = cols;
+    return added;
   }
 
   /** Series of a measurement that satisfy every matcher. */
