@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   STRATA_ERR_CLOSED: 'the database is closed or shutting down',
   STRATA_ERR_LOCKED: 'another live process has the data directory open (its pid is in the LOCK file): stop it first',
   STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
+  STRATA_ERR_CARDINALITY: 'a write would create a series beyond the database\'s series limit: raise the limit or delete unused series; existing series still accept writes',
+  STRATA_ERR_INDEX: 'a series index file could not be written or synced; the series was not created',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -67,4 +69,18 @@ export function databaseNotFound(db: string): StrataError {
 
 export function closedError(): StrataError {
   return new StrataError('STRATA_ERR_CLOSED', 503, 'database is closed');
+}
+
+/**
+ * A new series would take the database past its series limit. 422, not 429: the limit
+ * does not lift by waiting, and clients (Telegraf, the InfluxDB client libraries) retry a
+ * 429 with the same batch forever; a 422 is reported and not retried.
+ */
+export function cardinalityError(db: string, limit: number, key: string): StrataError {
+  const shown = key.length > 200 ? `${key.slice(0, 200)}…` : key;
+  return new StrataError(
+    'STRATA_ERR_CARDINALITY',
+    422,
+    `database "${db}" has reached its limit of ${limit} series, so the new series ${JSON.stringify(shown)} was not created (writes to existing series still succeed): raise the database's maxSeries limit (0 = no limit), or delete series that are no longer written`,
+  );
 }
