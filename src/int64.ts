@@ -83,3 +83,9 @@ export function setInt64(words: Uint32Array, i: number, v: bigint): void {
   words[2 * i] = Number(u & 0xffffffffn);
   words[2 * i + 1] = Number(u >> 32n);
 }
+
+/** The (signed high word, low word) of an int64, to compare with two-word columns. */
+export function wordsOf(t: bigint): [hi: number, lo: number] {
+  const u = BigInt.asUintN(64, t);
+  return [Number(u >> 32n) | 0, Number(u & 0xffffffffn)];
+}

@@ -26,7 +26,9 @@ export type Precision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
 export interface LineError {
   /** 1-based line number in the request body. */
   line: number;
-  kind: 'syntax' | 'type_conflict';
+  /** syntax: malformed; type_conflict: a field's type differs from the stored one;
+   * limit: the line would create a series over the database's series limit. */
+  kind: 'syntax' | 'type_conflict' | 'limit';
   message: string;
 }
 
@@ -101,6 +103,8 @@ export interface SeriesColumn {
   /** float: Float64Array, integer: BigInt64Array, unsigned: BigUint64Array,
    * boolean: Uint8Array of 0/1, string: string[]. */
   values: ColumnValues;
+  /** Set when this series could not be read (a damaged block); times and values are empty. */
+  error?: string;
 }
 
 export interface Logger {

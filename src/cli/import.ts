@@ -255,7 +255,7 @@ export async function importLineProtocol(
             const m = CREATE_DB_RE.exec(text);
             if (m) {
               const name = m[1].startsWith('"') ? m[1].slice(1, -1).replace(/\\(.)/g, '$1') : m[1];
-              db.createDatabase(name);
+              await db.createDatabase(name);
               dbs.add(name);
             } else {
               badLine(line, `unsupported statement in the DDL section (only CREATE DATABASE is applied): ${text.slice(0, 80)}`);

@@ -134,7 +134,7 @@ describe('engine write and select', () => {
   it('refuses unknown databases when auto-create is off', async () => {
     const db = await openDb({ dataDir: tmpDir(), autoCreateDatabases: false });
     await expect(db.write('m v=1', { db: 'nope' })).rejects.toMatchObject({ code: 'STRATA_ERR_DATABASE_NOT_FOUND', status: 404 });
-    db.createDatabase('yes');
+    await db.createDatabase('yes');
     await expect(db.write('m v=1', { db: 'yes' })).resolves.toMatchObject({ points: 1 });
     await expect(db.write('m v=1', { db: '' })).rejects.toBeInstanceOf(StrataError);
     await expect(db.write('m v=1', { db: 'd', rp: 'nope' })).rejects.toMatchObject({ status: 404 });

@@ -1,9 +1,14 @@
 // The engine: the one module that knows both the WAL and the memtable.
 //
-// A write is parsed (src/ingest), its field types are checked against what is stored,
-// the accepted lines are appended to the WAL as one record, applied to the memtable, and
-// acknowledged once the WAL is as durable as the write's fsync mode asks. Start-up replays
-// the WAL through the same path, so what was acknowledged before a crash is there after it.
+// A write is parsed (src/ingest), its field types are checked against what is stored and
+// its new series get ids in the database's index, the accepted lines are appended to the
+// WAL as one record, applied to the memtable, and acknowledged once the WAL is as durable
+// as the write's fsync mode asks. Start-up replays the WAL through the same path, so what
+// was acknowledged before a crash is there after it.
+//
+// When the memtable passes its size limit it is frozen (reads still see it), an empty one
+// takes the writes, and flush.ts turns the frozen one into TSM files in a worker thread;
+// then the WAL segments it covered are deleted (the InfluxDB tsm1 cache snapshot).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +17,7 @@ import { LineProtocolParser } from '../ingest/lineprotocol.js';
 import { measurementOf } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
+import { BlockCache } from '../tsm/index.js';
 import { Wal, type WalRecord } from '../wal/wal.js';
 import { badRequest, closedError, databaseNotFound, StrataError } from '../errors.js';
 import {
@@ -29,8 +35,12 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../types.js';
+import { flushMemtable, type FlushResult } from './flush.js';
 import { Meta, validateName } from './meta.js';
-import { decodeLineProtocolRecord, encodeLineProtocolHeader, RECORD_LINE_PROTOCOL } from './records.js';
+import { selectColumns } from './read.js';
+import { decodeLineProtocolRecord, encodeLineProtocolHeader, RECORD_LINE_PROTOCOL, type LineProtocolRecord } from './records.js';
+import { DbStore, DEFAULT_SHARD_DURATION } from './storage.js';
+import { FileWorker } from './worker.js';
 
 export interface OpenOptions {
   dataDir: string;
@@ -43,6 +53,12 @@ export interface OpenOptions {
   walSegmentSize?: number;
   /** Truncate a damaged WAL segment at the damage instead of refusing to open. */
   repairWal?: boolean;
+  /** The memtable is flushed to TSM files when it holds more than this (default 64 MiB). */
+  memtableBytes?: number;
+  /** Byte budget of the decoded-block cache (default 64 MiB). */
+  blockCacheBytes?: number;
+  /** Most live series per database (default 1,000,000; 0: no limit). */
+  maxSeries?: number;
   logger?: Logger;
   /** Clock for lines without a timestamp, ns since epoch. */
   now?: () => bigint;
@@ -58,6 +74,11 @@ export interface EngineStats {
   memtableBytes: number;
   memtableSeries: number;
   replayedRecords: number;
+  flushes: number;
+  tsmFiles: number;
+  tsmBytes: number;
+  blockCacheHits: number;
+  blockCacheMisses: number;
 }
 
 const PRECISIONS = new Set<Precision>(['ns', 'us', 'ms', 's', 'm', 'h']);
@@ -76,22 +97,29 @@ const realNow = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
 export class Database {
   readonly dataDir: string;
-  private readonly opts: Required<Pick<OpenOptions, 'fsync' | 'autoCreateDatabases'>> & OpenOptions;
+  private readonly opts: Required<Pick<OpenOptions, 'fsync' | 'autoCreateDatabases' | 'memtableBytes'>> & OpenOptions;
   private readonly log: Logger;
   private readonly meta: Meta;
-  private readonly memtable = new Memtable();
-  /** Owned, not shared: its caches make parsing the next write of the same series cheap. */
   private readonly parser = new LineProtocolParser();
-  /** Field types per database: measurement → field → type. */
-  private readonly schemas = new Map<string, Map<string, Map<string, FieldTypeCode>>>();
+  private readonly stores = new Map<string, DbStore>();
+  private readonly opening = new Map<string, Promise<DbStore>>();
+  private readonly cache: BlockCache;
+  private readonly worker = new FileWorker();
+  private active = new Memtable();
+  /** Memtables being flushed, oldest first, each with the first WAL segment it does not
+   * cover: reads still see them, and a failed flush leaves them here to be retried. */
+  private readonly frozen: { mem: Memtable; next: number }[] = [];
+  private flushing: Promise<void> | null = null;
+  private fileSeq = 1;
   private wal!: Wal;
   private closed = false;
-  private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0 };
+  private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0, flushes: 0 };
 
   private constructor(opts: OpenOptions) {
     this.dataDir = opts.dataDir;
-    this.opts = { fsync: 'always', autoCreateDatabases: true, ...opts };
+    this.opts = { fsync: 'always', autoCreateDatabases: true, memtableBytes: 64 * 1024 * 1024, ...opts };
     this.log = opts.logger ?? silentLogger;
+    this.cache = new BlockCache(opts.blockCacheBytes ?? 64 * 1024 * 1024);
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.meta = Meta.load(this.dataDir);
   }
@@ -99,6 +127,14 @@ export class Database {
   static async open(opts: OpenOptions): Promise<Database> {
     const db = new Database(opts);
     const t0 = Date.now();
+    for (const name of db.meta.names()) await db.store(name);
+    for (const s of db.stores.values()) {
+      for (const shard of s.allShards()) {
+        for (const f of shard.files) db.fileSeq = Math.max(db.fileSeq, Number(path.basename(f.path, '.tsm')) + 1);
+      }
+    }
+    // Records of a database missing from meta.json (deleted by hand) wait until its store is open.
+    const orphans: WalRecord[] = [];
     db.wal = await Wal.open(
       {
         dir: path.join(db.dataDir, 'wal'),
@@ -108,13 +144,37 @@ export class Database {
         onFsync: opts.onFsync,
         repair: opts.repairWal,
       },
-      (rec) => db.replay(rec),
+      (rec) => {
+        if (!db.replay(rec)) orphans.push({ ...rec, payload: Buffer.from(rec.payload) });
+      },
     );
+    for (const rec of orphans) {
+      const r = decodeLineProtocolRecord(rec.payload);
+      db.meta.create(r.db);
+      await db.store(r.db);
+      db.replay(rec);
+    }
     db.log.info(
       { records: db.counters.replayedRecords, points: db.counters.pointsWritten, ms: Date.now() - t0 },
       'WAL replayed',
     );
     return db;
+  }
+
+  /** The open store of a database in meta (opened on first use). */
+  private store(name: string): Promise<DbStore> {
+    const s = this.stores.get(name);
+    if (s) return Promise.resolve(s);
+    let p = this.opening.get(name);
+    if (!p) {
+      p = DbStore.open(this.dataDir, name, { maxSeries: this.opts.maxSeries, logger: this.log, cache: this.cache }).then((store) => {
+        this.stores.set(name, store);
+        this.opening.delete(name);
+        return store;
+      });
+      this.opening.set(name, p);
+    }
+    return p;
   }
 
   // ---- writes -------------------------------------------------------------------------
@@ -129,6 +189,8 @@ export class Database {
     if (this.closed) throw closedError();
     const precision = parsePrecision(opts.precision);
     const { db, rp, mode } = this.target(opts);
+    const store = this.stores.get(db) ?? (await this.store(db));
+    if (this.closed) throw closedError();
     const defaultTime = (this.opts.now ?? realNow)();
     const body = Array.isArray(input)
       ? pointsToLineProtocol(input, defaultTime)
@@ -137,11 +199,11 @@ export class Database {
         : input;
 
     const batch = this.parser.parse(body, { precision, defaultTime });
-    const part = this.memtable.partition(db, rp);
-    const accept = this.checkTypes(db, part, batch);
+    const part = this.active.partition(db, rp);
+    const accept = this.checkPoints(store, part, batch);
     const errors = batch.errors;
-    if (accept.conflicts) errors.sort((a, b) => a.line - b.line);
-    const accepted = batch.count - accept.conflicts;
+    if (accept.rejected) errors.sort((a, b) => a.line - b.line);
+    const accepted = batch.count - accept.rejected;
     let values = 0;
     if (accepted > 0) {
       const header = encodeLineProtocolHeader(db, rp, precision, defaultTime);
@@ -152,11 +214,12 @@ export class Database {
         if (err instanceof StrataError) throw err;
         throw new StrataError('STRATA_ERR_WAL', 500, `write-ahead log append failed: ${(err as Error).message}`);
       }
-      values = part.apply(batch, accept.conflicts ? accept.mask : null);
+      values = part.apply(batch, accept.rejected ? accept.mask : null, accept.ids);
     }
     this.counters.pointsWritten += accepted;
     this.counters.valuesWritten += values;
     this.counters.badLines += errors.length;
+    if (this.active.bytes > this.opts.memtableBytes && !this.flushing) this.startFlush();
     if (accepted > 0) await this.wal.sync(mode);
     return { points: accepted, values, errors, fsync: mode };
   }
@@ -185,14 +248,20 @@ export class Database {
 
   /**
    * Checks every field value against the type stored for its measurement and field,
-   * registering the types of new fields. A line with a conflicting field is rejected
-   * whole (as InfluxDB does) and registers nothing.
+   * registering the types of new fields, and gives series new to the memtable their index
+   * id (creating the series when it is new to the database, within its series limit). A
+   * line with a conflicting field, or over the limit, is rejected whole (as InfluxDB does)
+   * and registers nothing.
    */
-  private checkTypes(db: string, part: Partition, batch: PointBatch): { mask: Uint8Array; conflicts: number } {
-    let schema = this.schemas.get(db);
-    if (!schema) this.schemas.set(db, (schema = new Map()));
+  private checkPoints(
+    store: DbStore,
+    part: Partition,
+    batch: PointBatch,
+  ): { mask: Uint8Array; rejected: number; ids: Map<string, number> } {
+    const schema = store.schema;
     const mask = new Uint8Array(batch.count);
-    let conflicts = 0;
+    const ids = new Map<string, number>();
+    let rejected = 0;
     let lastKey = '';
     let fields: Map<string, FieldTypeCode> | undefined;
     let measurement = '';
@@ -230,9 +299,19 @@ export class Database {
         }
       }
       if (bad !== null) {
-        conflicts++;
+        rejected++;
         batch.errors.push({ line: batch.lineNo[i], kind: 'type_conflict', message: bad });
         continue;
+      }
+      if (!series && !ids.has(key)) {
+        try {
+          ids.set(key, store.index.getOrCreate(key));
+        } catch (err) {
+          if (!(err instanceof StrataError) || err.code !== 'STRATA_ERR_CARDINALITY') throw err;
+          rejected++;
+          batch.errors.push({ line: batch.lineNo[i], kind: 'limit', message: err.message });
+          continue;
+        }
       }
       if (fresh) {
         for (let j = j0; j < j1; j++) {
@@ -241,30 +320,33 @@ export class Database {
       }
       mask[i] = 1;
     }
-    return { mask, conflicts };
+    return { mask, rejected, ids };
   }
 
-  private replay(rec: WalRecord): void {
+  /** Applies one WAL record at start-up; false when its database's store is not open yet. */
+  private replay(rec: WalRecord): boolean {
     if (rec.type !== RECORD_LINE_PROTOCOL) {
       this.log.warn({ segment: rec.segment, offset: rec.offset, type: rec.type }, 'skipping WAL record of unknown type');
-      return;
+      return true;
     }
-    const r = decodeLineProtocolRecord(rec.payload);
-    if (!this.meta.has(r.db)) this.meta.create(r.db);
+    const r: LineProtocolRecord = decodeLineProtocolRecord(rec.payload);
+    const store = this.stores.get(r.db);
+    if (!store) return false;
     const meta = this.meta.get(r.db)!;
     if (!Object.hasOwn(meta.rps, r.rp)) meta.rps[r.rp] = { duration: '0' };
     const batch = this.parser.parse(r.body, { precision: r.precision, defaultTime: r.defaultTime });
-    const part = this.memtable.partition(r.db, r.rp);
-    const accept = this.checkTypes(r.db, part, batch);
+    const part = this.active.partition(r.db, r.rp);
+    const accept = this.checkPoints(store, part, batch);
     if (batch.errors.length > 0) {
       this.log.warn(
         { segment: rec.segment, offset: rec.offset, dropped: batch.errors.length, first: batch.errors[0].message },
         'WAL record had lines that no longer apply',
       );
     }
-    this.counters.valuesWritten += part.apply(batch, accept.conflicts ? accept.mask : null);
-    this.counters.pointsWritten += batch.count - accept.conflicts;
+    this.counters.valuesWritten += part.apply(batch, accept.rejected ? accept.mask : null, accept.ids);
+    this.counters.pointsWritten += batch.count - accept.rejected;
     this.counters.replayedRecords++;
+    return true;
   }
 
   // ---- reads --------------------------------------------------------------------------
@@ -274,32 +356,9 @@ export class Database {
     if (this.closed) throw closedError();
     const meta = this.meta.get(req.db);
     if (!meta) throw databaseNotFound(req.db);
-    const part = this.memtable.find(req.db, req.rp || meta.defaultRp);
-    if (!part) return [];
-    const wanted = req.field === undefined ? null : new Set(Array.isArray(req.field) ? req.field : [req.field]);
-    const [sHi, sLo] = req.start === undefined ? [-0x80000000, 0] : split(req.start);
-    const endBound = req.end;
-    const out: SeriesColumn[] = [];
-    const series = part.select(req.measurement, req.where).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const s of series) {
-      const names = [...s.fields.keys()].sort();
-      for (const f of names) {
-        if (wanted && !wanted.has(f)) continue;
-        const col = s.fields.get(f)!;
-        const freed = col.normalize();
-        part.bytes -= freed;
-        const from = col.lowerBound(sHi, sLo);
-        let to = col.n;
-        if (endBound !== undefined) {
-          const [eHi, eLo] = split(endBound);
-          to = col.lowerBound(eHi, eLo);
-        }
-        if (to <= from) continue;
-        const { times, values } = col.slice(from, to);
-        out.push({ measurement: s.measurement, key: s.key, tags: s.tags, field: f, type: fieldTypeName(col.type), times, values });
-      }
-    }
-    return out;
+    const store = this.stores.get(req.db);
+    if (!store) return [];
+    return selectColumns({ store, rp: req.rp || meta.defaultRp, memtables: [...this.frozen.map((f) => f.mem), this.active], logger: this.log }, req);
   }
 
   // ---- catalogue ----------------------------------------------------------------------
@@ -312,56 +371,122 @@ export class Database {
     return this.meta.has(db);
   }
 
-  createDatabase(name: string, opts: { fsync?: FsyncMode } = {}): void {
+  async createDatabase(name: string, opts: { fsync?: FsyncMode } = {}): Promise<void> {
     if (this.closed) throw closedError();
     this.meta.create(name, opts);
+    await this.store(name);
   }
 
-  measurements(db: string, rp?: string): string[] {
-    const meta = this.meta.get(db);
-    if (!meta) throw databaseNotFound(db);
-    return this.memtable.find(db, rp || meta.defaultRp)?.measurements() ?? [];
+  measurements(db: string, _rp?: string): string[] {
+    if (!this.meta.get(db)) throw databaseNotFound(db);
+    return this.stores.get(db)?.index.measurements() ?? [];
   }
 
   /** Field name → type of a measurement. */
   fieldTypes(db: string, measurement: string): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const [f, t] of this.schemas.get(db)?.get(measurement) ?? []) out[f] = fieldTypeName(t);
+    for (const [f, t] of this.stores.get(db)?.schema.get(measurement) ?? []) out[f] = fieldTypeName(t);
     return out;
   }
 
   stats(): EngineStats {
+    let tsmFiles = 0;
+    let tsmBytes = 0;
+    let memtableBytes = this.active.bytes;
+    let memtableSeries = this.active.seriesCount;
+    for (const { mem } of this.frozen) {
+      memtableBytes += mem.bytes;
+      memtableSeries += mem.seriesCount;
+    }
+    for (const s of this.stores.values()) {
+      for (const shard of s.allShards()) {
+        tsmFiles += shard.files.length;
+        for (const f of shard.files) tsmBytes += f.meta.size;
+      }
+    }
     return {
       ...this.counters,
       walBytes: this.wal.bytesWritten,
-      memtableBytes: this.memtable.bytes,
-      memtableSeries: this.memtable.seriesCount,
+      memtableBytes,
+      memtableSeries,
+      tsmFiles,
+      tsmBytes,
+      blockCacheHits: this.cache.hits,
+      blockCacheMisses: this.cache.misses,
     };
+  }
+
+  // ---- flush --------------------------------------------------------------------------
+
+  /**
+   * Writes everything acknowledged so far into TSM files and drops the WAL segments that
+   * held it. Resolves when done (waits for a flush already running, then flushes again).
+   */
+  async flush(): Promise<void> {
+    if (this.closed) throw closedError();
+    while (this.flushing) await this.flushing.catch(() => {});
+    this.startFlush();
+    await this.flushing;
+  }
+
+  private startFlush(): void {
+    this.flushing = this.flushOnce()
+      .catch((err: Error) => {
+        this.log.error({ err: err.message }, 'flush failed: the data stays in memory and in the WAL; it will be retried');
+        throw err;
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
+    this.flushing.catch(() => {});
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (!this.active.isEmpty) {
+      // Segments before `next` hold only what the frozen memtable holds (and older data).
+      const mem = this.active;
+      this.active = new Memtable();
+      this.frozen.push({ mem, next: this.wal.rollSegment() });
+    }
+    if (this.frozen.length === 0) {
+      await this.wal.flush();
+      return;
+    }
+    // Oldest first: a segment may be deleted only when every memtable before it is in files.
+    while (this.frozen.length > 0) {
+      const { mem, next } = this.frozen[0];
+      const t0 = Date.now();
+      const result: FlushResult = await flushMemtable(mem, {
+        stores: this.stores,
+        worker: this.worker,
+        cache: this.cache,
+        logger: this.log,
+        shardDuration: () => DEFAULT_SHARD_DURATION,
+        nextSeq: () => this.fileSeq++,
+      });
+      this.frozen.shift();
+      await this.wal.removeSegmentsBefore(next);
+      this.counters.flushes++;
+      this.log.info({ ...result, ms: Date.now() - t0 }, 'memtable flushed');
+    }
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
 
-  /** Makes every acknowledged write durable (with TSM files: also flushes the memtable). */
-  async flush(): Promise<void> {
-    if (this.closed) throw closedError();
-    await this.wal.flush();
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    while (this.flushing) await this.flushing.catch(() => {});
+    for (const p of this.opening.values()) await p.catch(() => {});
+    await this.worker.close();
     await this.wal.close();
+    for (const s of this.stores.values()) await s.close();
   }
 }
 
 /** Opens (creating if needed) a Strata database directory. */
 export function openDatabase(opts: OpenOptions): Promise<Database> {
   return Database.open(opts);
-}
-
-function split(t: bigint): [number, number] {
-  const u = BigInt.asUintN(64, t);
-  return [Number(u >> 32n) | 0, Number(u & 0xffffffffn)];
 }
 
 /** The accepted lines of a partly bad body, newline-terminated, as slices (no copy of the lines). */

@@ -13,6 +13,8 @@ import { Column } from './column.js';
 
 export class Series {
   readonly key: string;
+  /** The series id in the database's index (src/index). */
+  readonly id: number;
   readonly measurement: string;
   readonly tags: Record<string, string>;
   readonly fields = new Map<string, Column>();
@@ -23,8 +25,9 @@ export class Series {
    */
   layoutKeys: string[] = [];
   layoutCols: Column[] = [];
-  constructor(key: string, measurement: string, tags: Record<string, string>) {
+  constructor(key: string, id: number, measurement: string, tags: Record<string, string>) {
     this.key = key;
+    this.id = id;
     this.measurement = measurement;
     this.tags = tags;
   }
@@ -37,13 +40,13 @@ export class Partition {
   bytes = 0;
   values = 0;
 
-  getOrCreateSeries(key: string): Series {
+  getOrCreateSeries(key: string, id: number): Series {
     let s = this.series.get(key);
     if (s) return s;
     const parsed = parseSeriesKey(key);
     const tags: Record<string, string> = {};
     for (const [k, v] of parsed.tags) tags[k] = v;
-    s = new Series(key, parsed.measurement, tags);
+    s = new Series(key, id, parsed.measurement, tags);
     this.series.set(key, s);
     let list = this.byMeasurement.get(parsed.measurement);
     if (!list) this.byMeasurement.set(parsed.measurement, (list = []));
@@ -54,9 +57,10 @@ export class Partition {
 
   /**
    * Applies the points of `batch` whose `accept` flag is set. Field types were checked by
-   * the caller; columns are created with the type of their first value.
+   * the caller; columns are created with the type of their first value. `ids` gives the
+   * index id of each series that is new to this memtable.
    */
-  apply(batch: PointBatch, accept: Uint8Array | null): number {
+  apply(batch: PointBatch, accept: Uint8Array | null, ids: ReadonlyMap<string, number>): number {
     let added = 0;
     let values = 0;
     const { fieldStart, fieldKey, fieldBits, fieldStr, time } = batch;
@@ -66,7 +70,7 @@ export class Partition {
       if (accept && !accept[i]) continue;
       const key = batch.seriesKey[i];
       if (key !== lastKey || !s) {
-        s = this.getOrCreateSeries(key);
+        s = this.series.get(key) ?? this.getOrCreateSeries(key, ids.get(key)!);
         lastKey = key;
       }
       const j0 = fieldStart[i];
@@ -162,6 +166,11 @@ export class Memtable {
 
   drop(db: string): void {
     for (const k of [...this.partitions.keys()]) if (k.startsWith(`${db}\u0000`)) this.partitions.delete(k);
+  }
+
+  get isEmpty(): boolean {
+    for (const p of this.partitions.values()) if (p.series.size > 0) return false;
+    return true;
   }
 
   get bytes(): number {

@@ -52,7 +52,7 @@ describe('POST /write (v1)', () => {
     expectJsonError(res, 404, { error: 'database not found: "x"' });
     expect(res.headers['x-strata-error-code']).toBe('STRATA_ERR_DATABASE_NOT_FOUND');
     expect(db.hasDatabase('x')).toBe(false);
-    db.createDatabase('x');
+    await db.createDatabase('x');
     expect((await app.inject({ method: 'POST', url: '/write?db=x', payload: GOOD })).statusCode).toBe(204);
   });
 

@@ -64,7 +64,7 @@ function answer(reply: FastifyReply, result: WriteResult, api: 'v1' | 'v2'): Fas
   if (result.errors.length === 0) return reply.code(204).send();
   // v2 separates malformed input (400 invalid) from well-formed lines refused because a
   // field's type conflicts with what is stored (422 unprocessable entity); v1 has only 400.
-  const onlyConflicts = result.errors.every((e) => e.kind === 'type_conflict');
+  const onlyConflicts = result.errors.every((e) => e.kind !== 'syntax'); // type conflicts, series limit
   const status = api === 'v2' && onlyConflicts ? 422 : 400;
   throw new StrataError('STRATA_ERR_PARTIAL_WRITE', status, partialWriteMessage(result.errors));
 }

@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, type Database, type OpenOptions } from './database.js';
+import { exportLineProtocol } from './export.js';
+
+const dirs: string[] = [];
+const open: Database[] = [];
+
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-flush-'));
+  dirs.push(d);
+  return d;
+}
+
+async function openDb(opts: Partial<OpenOptions> & { dataDir: string }): Promise<Database> {
+  const db = await openDatabase({ fsync: 'off', now: () => 1_700_000_000_000_000_000n, ...opts });
+  open.push(db);
+  return db;
+}
+
+async function reopen(db: Database, opts: Partial<OpenOptions> = {}): Promise<Database> {
+  await db.close();
+  open.splice(open.indexOf(db), 1);
+  return openDb({ dataDir: db.dataDir, ...opts });
+}
+
+function exportAll(db: Database, name: string): string {
+  return [...exportLineProtocol(db, { db: name })].join('');
+}
+
+function tsmFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.tsm'));
+}
+
+afterEach(async () => {
+  for (const db of open.splice(0)) await db.close();
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const DAY = 86_400_000_000_000n;
+
+describe('flush to TSM files', () => {
+  it('moves the memtable into files, drops the WAL, and reads back the same', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('cpu,host=a v=1,s="x" 10\ncpu,host=b v=2i 20\nmem,host=a b=true 30\n', { db: 'd' }).catch(() => {});
+    await db.write('cpu,host=a v=1.5,s="x" 10\ncpu,host=b v=2.5 20\nmem,host=a b=true,u=7u 30\n', { db: 'd' });
+    const before = exportAll(db, 'd');
+    await db.flush();
+    expect(db.stats()).toMatchObject({ memtableSeries: 0, flushes: 1 });
+    expect(tsmFiles(db.dataDir).length).toBe(1);
+    expect(exportAll(db, 'd')).toBe(before);
+    const again = await reopen(db);
+    expect(again.stats().replayedRecords).toBe(0);
+    expect(exportAll(again, 'd')).toBe(before);
+    expect(again.fieldTypes('d', 'cpu')).toEqual({ s: 'string', v: 'float' });
+    // types survive the flush: a conflicting write is still refused
+    const res = await again.write('cpu,host=c v=1i 40\n', { db: 'd' });
+    expect(res.errors[0]?.kind).toBe('type_conflict');
+  });
+
+  it('lets newer writes win over flushed ones and merges out-of-order data across files', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('m v=1 10\nm v=2 20\nm v=3 30\n', { db: 'd' });
+    await db.flush();
+    await db.write('m v=20 20\nm v=5 5\n', { db: 'd' });
+    expect(exportAll(db, 'd')).toBe('m v=5 5\nm v=1 10\nm v=20 20\nm v=3 30\n');
+    await db.flush();
+    await db.write('m v=30 30\n', { db: 'd' });
+    const want = 'm v=5 5\nm v=1 10\nm v=20 20\nm v=30 30\n';
+    expect(exportAll(db, 'd')).toBe(want);
+    expect(exportAll(await reopen(db), 'd')).toBe(want);
+  });
+
+  it('cuts columns at shard boundaries and reads ranges across shards', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    const lines = [-DAY, 0n, 6n * DAY, 7n * DAY, 15n * DAY].map((t, i) => `m,k=a v=${i} ${t}`).join('\n');
+    await db.write(lines, { db: 'd' });
+    await db.flush();
+    const shardDirs = fs.readdirSync(path.join(db.dataDir, 'db', 'd', 'autogen')).sort();
+    expect(shardDirs.length).toBe(4); // weeks [-7d,0) [0,7d) [7d,14d) [14d,21d)
+    const [c] = db.select({ db: 'd', measurement: 'm', start: 0n, end: 7n * DAY + 1n });
+    expect([...c.times]).toEqual([0n, 6n * DAY, 7n * DAY]);
+    expect([...(c.values as Float64Array)]).toEqual([1, 2, 3]);
+  });
+
+  it('flushes by itself when the memtable passes its size limit', async () => {
+    const db = await openDb({ dataDir: tmpDir(), memtableBytes: 64 * 1024 });
+    let body = '';
+    for (let i = 0; i < 5000; i++) body += `m,k=${i % 50} v=${i} ${i}\n`;
+    await db.write(body, { db: 'd' });
+    await db.write('m,k=0 v=-1 999999\n', { db: 'd' });
+    await db.flush();
+    expect(db.stats().flushes).toBeGreaterThanOrEqual(1);
+    const cols = db.select({ db: 'd', measurement: 'm' });
+    expect(cols.reduce((n, c) => n + c.times.length, 0)).toBe(5001);
+  });
+
+  it('reads back exactly what a simple model holds, through writes, flushes and reopens (property)', async () => {
+    type Op = { kind: 'write'; series: number; t: number; v: number } | { kind: 'flush' } | { kind: 'reopen' };
+    const op = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ kind: fc.constant('write' as const), series: fc.integer({ min: 0, max: 3 }), t: fc.integer({ min: -3, max: 40 }), v: fc.integer({ min: 0, max: 99 }) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops: Op[]) => {
+        let db = await openDb({ dataDir: tmpDir() });
+        const model = new Map<string, number>();
+        for (const o of ops) {
+          if (o.kind === 'write') {
+            const t = BigInt(o.t) * DAY; // spreads points over several shards
+            await db.write(`m,s=${o.series} v=${o.v} ${t}\n`, { db: 'd' });
+            model.set(`${o.series} ${t}`, o.v);
+          } else if (o.kind === 'flush') await db.flush();
+          else db = await reopen(db);
+        }
+        const got = new Map<string, number>();
+        if (model.size > 0) {
+          for (const c of db.select({ db: 'd', measurement: 'm' })) {
+            c.times.forEach((t, i) => got.set(`${c.tags.s} ${t}`, (c.values as Float64Array)[i]));
+          }
+        }
+        expect(got).toEqual(model);
+        await db.close();
+        open.splice(open.indexOf(db), 1);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

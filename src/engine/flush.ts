@@ -1,0 +1,86 @@
+// Flush: a frozen memtable becomes TSM files, one per shard it touches.
+//
+// The caller (database.ts) swaps in an empty memtable and rolls the WAL first, so the
+// frozen memtable holds exactly what the WAL segments before the roll hold. Here: make the
+// series ids and field types those segments taught durable (index sync, fields.json), cut
+// every column at shard boundaries, write each shard's file in the worker thread and open
+// it. Only then may the caller drop the frozen memtable and delete those WAL segments; a
+// crash anywhere before leaves the segments to replay, which is idempotent (same points,
+// same timestamps: the newer copy wins and equals the older).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { getInt64, wordsOf } from '../int64.js';
+import type { Memtable } from '../memtable/memtable.js';
+import { TsmReader, type BlockCache, type TsmColumnInput } from '../tsm/index.js';
+import type { Logger } from '../types.js';
+import type { DbStore, Shard } from './storage.js';
+import type { FileWorker } from './worker.js';
+
+export interface FlushDeps {
+  stores: Map<string, DbStore>;
+  worker: FileWorker;
+  cache: BlockCache;
+  logger: Logger;
+  shardDuration(db: string, rp: string): bigint;
+  /** Next file sequence number (file names sort by age). */
+  nextSeq(): number;
+}
+
+export interface FlushResult {
+  files: number;
+  points: number;
+  bytes: number;
+}
+
+export async function flushMemtable(frozen: Memtable, deps: FlushDeps): Promise<FlushResult> {
+  const result: FlushResult = { files: 0, points: 0, bytes: 0 };
+  const dbs = new Set<string>();
+  for (const key of frozen.partitions.keys()) dbs.add(key.slice(0, key.indexOf('\u0000')));
+  for (const db of dbs) {
+    const store = deps.stores.get(db);
+    if (!store) throw new Error(`flush: database "${db}" is not open`);
+    await store.index.sync();
+    store.saveSchema();
+  }
+  for (const [pkey, part] of frozen.partitions) {
+    const sep = pkey.indexOf('\u0000');
+    const db = pkey.slice(0, sep);
+    const rp = pkey.slice(sep + 1);
+    const store = deps.stores.get(db)!;
+    const d = deps.shardDuration(db, rp);
+    const byShard = new Map<Shard, TsmColumnInput[]>();
+    const series = [...part.series.values()].sort((a, b) => a.id - b.id);
+    for (const s of series) {
+      const fields = [...s.fields.keys()].sort();
+      for (const f of fields) {
+        const col = s.fields.get(f)!;
+        col.normalize();
+        let from = 0;
+        while (from < col.n) {
+          const t0 = getInt64(col.time, from);
+          const shard = store.shardFor(rp, t0, d);
+          const [hi, lo] = wordsOf(shard.end);
+          const to = Math.min(col.n, col.lowerBound(hi, lo));
+          const { times, values } = col.slice(from, to);
+          let list = byShard.get(shard);
+          if (!list) byShard.set(shard, (list = []));
+          list.push({ seriesId: s.id, field: f, type: col.type, times, values });
+          from = to;
+        }
+      }
+    }
+    for (const [shard, columns] of byShard) {
+      fs.mkdirSync(shard.dir, { recursive: true });
+      const file = path.join(shard.dir, `${String(deps.nextSeq()).padStart(12, '0')}.tsm`);
+      const meta = await deps.worker.write(file, columns);
+      shard.files.push(TsmReader.open(file, { cache: deps.cache }));
+      result.files++;
+      result.points += meta.pointCount;
+      result.bytes += meta.size;
+    }
+  }
+  return result;
+}
+
+

@@ -1,0 +1,126 @@
+// The on-disk state of one database: its series index, its field types, and per retention
+// policy the time shards with their TSM files.
+//
+//   <dataDir>/db/<db>/index/            series file + postings snapshot (src/index)
+//   <dataDir>/db/<db>/fields.json       measurement → field → type, as of the last flush
+//   <dataDir>/db/<db>/<rp>/<start>_<end>/<seq>.tsm   shard [start, end) in ns, files by age
+//
+// A shard's bounds are in its directory name, so changing a policy's shard duration never
+// moves existing data. Files are immutable and published atomically by the TSM writer.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { SeriesIndex } from '../index/seriesIndex.js';
+import { BlockCache, TsmReader } from '../tsm/index.js';
+import type { FieldTypeCode, Logger } from '../types.js';
+import { writeFileAtomic } from './meta.js';
+
+/** InfluxDB's default shard group duration for policies that keep data forever. */
+export const DEFAULT_SHARD_DURATION = 7n * 24n * 3600n * 1_000_000_000n;
+
+export interface Shard {
+  rp: string;
+  start: bigint;
+  end: bigint;
+  dir: string;
+  /** Oldest first: on equal timestamps a later file wins. */
+  files: TsmReader[];
+}
+
+export type Schema = Map<string, Map<string, FieldTypeCode>>;
+
+export class DbStore {
+  readonly name: string;
+  readonly dir: string;
+  readonly index: SeriesIndex;
+  readonly schema: Schema;
+  private readonly shards = new Map<string, Shard>();
+  private schemaSaved = '';
+
+  private constructor(name: string, dir: string, index: SeriesIndex, schema: Schema) {
+    this.name = name;
+    this.dir = dir;
+    this.index = index;
+    this.schema = schema;
+  }
+
+  static async open(dataDir: string, name: string, opts: { maxSeries?: number; logger: Logger; cache: BlockCache }): Promise<DbStore> {
+    const dir = path.join(dataDir, 'db', name);
+    fs.mkdirSync(dir, { recursive: true });
+    const index = await SeriesIndex.open(path.join(dir, 'index'), { db: name, maxSeries: opts.maxSeries, logger: opts.logger });
+    const schema: Schema = new Map();
+    const fieldsFile = path.join(dir, 'fields.json');
+    if (fs.existsSync(fieldsFile)) {
+      const raw = JSON.parse(fs.readFileSync(fieldsFile, 'utf8')) as Record<string, Record<string, number>>;
+      for (const [m, fields] of Object.entries(raw)) schema.set(m, new Map(Object.entries(fields) as [string, FieldTypeCode][]));
+    }
+    const store = new DbStore(name, dir, index, schema);
+    store.schemaSaved = store.schemaJson();
+    for (const rp of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!rp.isDirectory() || rp.name === 'index') continue;
+      for (const sd of fs.readdirSync(path.join(dir, rp.name), { withFileTypes: true })) {
+        const m = /^(-?\d+)_(-?\d+)$/.exec(sd.name);
+        if (!sd.isDirectory() || !m) continue;
+        const shard = store.shardAt(rp.name, BigInt(m[1]), BigInt(m[2]));
+        const names = fs.readdirSync(shard.dir).filter((f) => /^\d+\.tsm$/.test(f)).sort();
+        for (const f of names) shard.files.push(TsmReader.open(path.join(shard.dir, f), { cache: opts.cache }));
+        // Temporary files of a flush or compaction that did not finish.
+        for (const f of fs.readdirSync(shard.dir)) if (f.endsWith('.tmp')) fs.rmSync(path.join(shard.dir, f), { force: true });
+      }
+    }
+    return store;
+  }
+
+  /** The shard of `rp` that holds time t, for a policy with shard duration d (created on demand). */
+  shardFor(rp: string, t: bigint, d: bigint): Shard {
+    let start = (t / d) * d;
+    if (start > t) start -= d; // floor for negative times
+    for (const s of this.shards.values()) if (s.rp === rp && s.start <= t && t < s.end) return s;
+    return this.shardAt(rp, start, start + d);
+  }
+
+  private shardAt(rp: string, start: bigint, end: bigint): Shard {
+    const k = `${rp}\u0000${start}`;
+    let s = this.shards.get(k);
+    if (!s) {
+      s = { rp, start, end, dir: path.join(this.dir, rp, `${start}_${end}`), files: [] };
+      this.shards.set(k, s);
+    }
+    return s;
+  }
+
+  /** Shards of `rp` overlapping [start, end), by start time. */
+  shardsOverlapping(rp: string, start?: bigint, end?: bigint): Shard[] {
+    const out: Shard[] = [];
+    for (const s of this.shards.values()) {
+      if (s.rp !== rp || s.files.length === 0) continue;
+      if (end !== undefined && s.start >= end) continue;
+      if (start !== undefined && s.end <= start) continue;
+      out.push(s);
+    }
+    return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+  }
+
+  allShards(): Shard[] {
+    return [...this.shards.values()];
+  }
+
+  /** Persists the field types if they changed (before the WAL that taught them is dropped). */
+  saveSchema(): void {
+    const json = this.schemaJson();
+    if (json === this.schemaSaved) return;
+    writeFileAtomic(path.join(this.dir, 'fields.json'), json);
+    this.schemaSaved = json;
+  }
+
+  private schemaJson(): string {
+    const o: Record<string, Record<string, number>> = {};
+    for (const [m, fields] of [...this.schema].sort((a, b) => (a[0] < b[0] ? -1 : 1))) o[m] = Object.fromEntries(fields);
+    return JSON.stringify(o);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.shards.values()) for (const f of s.files) f.close();
+    await this.index.close();
+  }
+}

@@ -1,0 +1,69 @@
+// The engine's side of the file-writing worker thread (flushWorker.ts): one worker per
+// open database, jobs queued and answered in order.
+
+import { Worker } from 'node:worker_threads';
+import type { TsmColumnInput, TsmFileMeta } from '../tsm/index.js';
+
+export class FileWorker {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (m: TsmFileMeta) => void; reject: (e: Error) => void }>();
+
+  /** Writes a TSM file in the worker; typed arrays of `columns` are transferred (unusable after). */
+  write(path: string, columns: TsmColumnInput[]): Promise<TsmFileMeta> {
+    const w = this.start();
+    const id = this.nextId++;
+    const transfer: ArrayBuffer[] = [];
+    for (const c of columns) {
+      transfer.push(c.times.buffer as ArrayBuffer);
+      if (!Array.isArray(c.values)) transfer.push((c.values as Float64Array).buffer as ArrayBuffer);
+    }
+    // Referenced only while a job is out, so an idle worker never keeps the process alive
+    // but a pending flush does.
+    if (this.pending.size === 0) w.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      w.postMessage({ id, path, columns }, transfer);
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    // From sources (tests, tsx) the worker is a .ts file: register tsx's loader in the
+    // worker before importing it (execArgv --import is not honoured by workers on Node 20).
+    const fromSource = import.meta.url.endsWith('.ts');
+    const w = fromSource
+      ? new Worker(
+          `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./flushWorker.ts', import.meta.url).href)}); })`,
+          { eval: true },
+        )
+      : new Worker(new URL('./flushWorker.js', import.meta.url));
+    w.on('message', (msg: { id: number; meta?: TsmFileMeta; error?: string }) => {
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (this.pending.size === 0) w.unref();
+      if (msg.error !== undefined) p.reject(new Error(msg.error));
+      else p.resolve(msg.meta!);
+    });
+    w.on('error', (err) => this.failAll(err));
+    w.on('exit', (code) => {
+      this.worker = null;
+      if (this.pending.size) this.failAll(new Error(`file worker exited with code ${code}`));
+    });
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private failAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    this.worker = null;
+    if (w) await w.terminate();
+  }
+}
