@@ -17,7 +17,8 @@ import { LineProtocolParser } from '../ingest/lineprotocol.js';
 import { measurementOf } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
-import { BlockCache } from '../tsm/index.js';
+import { parseTsmFileName, planCompaction, tsmFileName } from '../tsm/compactPlan.js';
+import { BlockCache, TsmReader } from '../tsm/index.js';
 import { Wal, type WalRecord } from '../wal/wal.js';
 import { badRequest, closedError, databaseNotFound, StrataError } from '../errors.js';
 import {
@@ -75,6 +76,7 @@ export interface EngineStats {
   memtableSeries: number;
   replayedRecords: number;
   flushes: number;
+  compactions: number;
   tsmFiles: number;
   tsmBytes: number;
   blockCacheHits: number;
@@ -110,10 +112,11 @@ export class Database {
    * cover: reads still see them, and a failed flush leaves them here to be retried. */
   private readonly frozen: { mem: Memtable; next: number }[] = [];
   private flushing: Promise<void> | null = null;
+  private compacting: Promise<unknown> | null = null;
   private fileSeq = 1;
   private wal!: Wal;
   private closed = false;
-  private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0, flushes: 0 };
+  private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0, flushes: 0, compactions: 0 };
 
   private constructor(opts: OpenOptions) {
     this.dataDir = opts.dataDir;
@@ -130,7 +133,7 @@ export class Database {
     for (const name of db.meta.names()) await db.store(name);
     for (const s of db.stores.values()) {
       for (const shard of s.allShards()) {
-        for (const f of shard.files) db.fileSeq = Math.max(db.fileSeq, Number(path.basename(f.path, '.tsm')) + 1);
+        for (const f of shard.files) db.fileSeq = Math.max(db.fileSeq, (parseTsmFileName(path.basename(f.path))?.last ?? 0) + 1);
       }
     }
     // Records of a database missing from meta.json (deleted by hand) wait until its store is open.
@@ -469,6 +472,68 @@ export class Database {
       this.counters.flushes++;
       this.log.info({ ...result, ms: Date.now() - t0 }, 'memtable flushed');
     }
+    // Keep flushed files from piling up: merge runs of small ones in the background.
+    if (!this.compacting && !this.closed) {
+      this.compact({ full: false }).catch((err: Error) => this.log.error({ err: err.message }, 'background compaction failed; files stay as they are'));
+    }
+  }
+
+  // ---- compaction ---------------------------------------------------------------------
+
+  /**
+   * Merges the files of each shard: with `full` (the default, what `/admin/compact` and
+   * operators ask for) every shard ends with one file; otherwise only runs of small files
+   * are merged (what runs after each flush). Resolves when done.
+   */
+  async compact(opts: { full?: boolean } = {}): Promise<{ merged: number; files: number }> {
+    if (this.closed) throw closedError();
+    const prev = this.compacting;
+    const run = (async () => {
+      await prev?.catch(() => {});
+      return this.compactOnce(opts.full ?? true);
+    })();
+    this.compacting = run;
+    try {
+      return await run;
+    } finally {
+      if (this.compacting === run) this.compacting = null;
+    }
+  }
+
+  private async compactOnce(full: boolean): Promise<{ merged: number; files: number }> {
+    let merged = 0;
+    let files = 0;
+    for (const store of this.stores.values()) {
+      for (const shard of store.allShards()) {
+        const plan = planCompaction(
+          shard.files.map((f) => ({ ...parseTsmFileName(path.basename(f.path))!, size: f.meta.size })),
+          { full },
+        );
+        for (const group of plan) {
+          if (this.closed) return { merged, files };
+          const inputs = group.map((i) => shard.files[i]);
+          const first = parseTsmFileName(path.basename(inputs[0].path))!.first;
+          const last = parseTsmFileName(path.basename(inputs[inputs.length - 1].path))!.last;
+          const out = path.join(shard.dir, tsmFileName(first, last));
+          const t0 = Date.now();
+          const meta = await this.worker.compact(inputs.map((f) => f.path), out);
+          // The output takes the run's place; the inputs go (a crash before they are deleted
+          // leaves them covered by the output's range, and the next open removes them).
+          const at = shard.files.indexOf(inputs[0]);
+          shard.files.splice(at, inputs.length, TsmReader.open(out, { cache: this.cache }));
+          for (const f of inputs) {
+            f.close();
+            fs.rmSync(f.path, { force: true });
+          }
+          syncDir(shard.dir);
+          merged += inputs.length;
+          files++;
+          this.counters.compactions++;
+          this.log.info({ shard: shard.dir, inputs: inputs.length, bytes: meta.size, points: meta.pointCount, ms: Date.now() - t0 }, 'compacted');
+        }
+      }
+    }
+    return { merged, files };
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
@@ -477,10 +542,20 @@ export class Database {
     if (this.closed) return;
     this.closed = true;
     while (this.flushing) await this.flushing.catch(() => {});
+    while (this.compacting) await this.compacting.catch(() => {});
     for (const p of this.opening.values()) await p.catch(() => {});
     await this.worker.close();
     await this.wal.close();
     for (const s of this.stores.values()) await s.close();
+  }
+}
+
+function syncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

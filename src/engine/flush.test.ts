@@ -98,12 +98,50 @@ describe('flush to TSM files', () => {
     expect(cols.reduce((n, c) => n + c.times.length, 0)).toBe(5001);
   });
 
+  it('compacts a shard into one file, dropping overwritten points, and keeps every answer', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    for (let round = 0; round < 5; round++) {
+      let body = '';
+      for (let i = 0; i < 200; i++) body += `m,k=${i % 7} v=${round * 1000 + i},s="r${round}" ${i % 150}\n`;
+      await db.write(body, { db: 'd' });
+      await db.flush();
+    }
+    const before = exportAll(db, 'd');
+    const bytesBefore = db.stats().tsmBytes;
+    expect(db.stats().tsmFiles).toBeGreaterThan(1);
+    const r = await db.compact();
+    expect(r.files).toBe(1);
+    expect(db.stats().tsmFiles).toBe(1);
+    expect(db.stats().tsmBytes).toBeLessThan(bytesBefore);
+    expect(exportAll(db, 'd')).toBe(before);
+    expect(exportAll(await reopen(db), 'd')).toBe(before);
+  });
+
+  it('removes compaction inputs left behind by a crash, and the output wins', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('m v=1 1\nm v=2 2\n', { db: 'd' });
+    await db.flush();
+    await db.write('m v=3 2\n', { db: 'd' });
+    await db.flush();
+    const shard = path.join(db.dataDir, 'db', 'd', 'autogen', '0_604800000000000');
+    const inputs = fs.readdirSync(shard).sort();
+    const saved = inputs.map((f) => [f, fs.readFileSync(path.join(shard, f))] as const);
+    await db.compact();
+    await db.close();
+    open.splice(open.indexOf(db), 1);
+    for (const [f, b] of saved) fs.writeFileSync(path.join(shard, f), b); // as if deleting them had not happened
+    const again = await openDb({ dataDir: db.dataDir });
+    expect(fs.readdirSync(shard).filter((f) => f.endsWith('.tsm')).length).toBe(1);
+    expect(exportAll(again, 'd')).toBe('m v=1 1\nm v=3 2\n');
+  });
+
   it('reads back exactly what a simple model holds, through writes, flushes and reopens (property)', async () => {
-    type Op = { kind: 'write'; series: number; t: number; v: number } | { kind: 'flush' } | { kind: 'reopen' };
+    type Op = { kind: 'write'; series: number; t: number; v: number } | { kind: 'flush' } | { kind: 'reopen' } | { kind: 'compact' };
     const op = fc.oneof(
       { weight: 8, arbitrary: fc.record({ kind: fc.constant('write' as const), series: fc.integer({ min: 0, max: 3 }), t: fc.integer({ min: -3, max: 40 }), v: fc.integer({ min: 0, max: 99 }) }) },
       { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
       { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) },
     );
     await fc.assert(
       fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops: Op[]) => {
@@ -115,6 +153,7 @@ describe('flush to TSM files', () => {
             await db.write(`m,s=${o.series} v=${o.v} ${t}\n`, { db: 'd' });
             model.set(`${o.series} ${t}`, o.v);
           } else if (o.kind === 'flush') await db.flush();
+          else if (o.kind === 'compact') await db.compact();
           else db = await reopen(db);
         }
         const got = new Map<string, number>();

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getInt64, wordsOf } from '../int64.js';
 import type { Memtable } from '../memtable/memtable.js';
+import { tsmFileName } from '../tsm/compactPlan.js';
 import { TsmReader, type BlockCache, type TsmColumnInput } from '../tsm/index.js';
 import type { Logger } from '../types.js';
 import type { DbStore, Shard } from './storage.js';
@@ -72,7 +73,8 @@ export async function flushMemtable(frozen: Memtable, deps: FlushDeps): Promise<
     }
     for (const [shard, columns] of byShard) {
       fs.mkdirSync(shard.dir, { recursive: true });
-      const file = path.join(shard.dir, `${String(deps.nextSeq()).padStart(12, '0')}.tsm`);
+      const seq = deps.nextSeq();
+      const file = path.join(shard.dir, tsmFileName(seq, seq));
       const meta = await deps.worker.write(file, columns);
       shard.files.push(TsmReader.open(file, { cache: deps.cache }));
       result.files++;

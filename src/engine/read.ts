@@ -9,7 +9,7 @@ import { CorruptionError } from '../errors.js';
 import { wordsOf } from '../int64.js';
 import type { Memtable } from '../memtable/memtable.js';
 import { fieldTypeName, type Logger, type SelectRequest, type SeriesColumn } from '../types.js';
-import { mergeChunks, type Chunk } from './merge.js';
+import { mergeChunks, type Chunk } from '../tsm/merge.js';
 import type { DbStore } from './storage.js';
 
 export interface ReadSources {

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SeriesIndex } from '../index/seriesIndex.js';
+import { parseTsmFileName } from '../tsm/compactPlan.js';
 import { BlockCache, TsmReader } from '../tsm/index.js';
 import type { FieldTypeCode, Logger } from '../types.js';
 import { writeFileAtomic } from './meta.js';
@@ -62,8 +63,7 @@ export class DbStore {
         const m = /^(-?\d+)_(-?\d+)$/.exec(sd.name);
         if (!sd.isDirectory() || !m) continue;
         const shard = store.shardAt(rp.name, BigInt(m[1]), BigInt(m[2]));
-        const names = fs.readdirSync(shard.dir).filter((f) => /^\d+\.tsm$/.test(f)).sort();
-        for (const f of names) shard.files.push(TsmReader.open(path.join(shard.dir, f), { cache: opts.cache }));
+        for (const f of liveFiles(shard.dir, opts.logger)) shard.files.push(TsmReader.open(path.join(shard.dir, f), { cache: opts.cache }));
         // Temporary files of a flush or compaction that did not finish.
         for (const f of fs.readdirSync(shard.dir)) if (f.endsWith('.tmp')) fs.rmSync(path.join(shard.dir, f), { force: true });
       }
@@ -123,4 +123,25 @@ export class DbStore {
     for (const s of this.shards.values()) for (const f of s.files) f.close();
     await this.index.close();
   }
+}
+
+/**
+ * The TSM files of a shard directory, oldest first. A file whose sequence range lies inside
+ * another's is the input of a compaction whose output was published but whose inputs were
+ * not yet deleted (a crash in between): it is deleted now.
+ */
+function liveFiles(dir: string, logger: Logger): string[] {
+  const files = fs
+    .readdirSync(dir)
+    .map((name) => ({ name, r: parseTsmFileName(name) }))
+    .filter((f): f is { name: string; r: { first: number; last: number } } => f.r !== undefined);
+  const live = files.filter((a) => {
+    const covered = files.some((b) => b !== a && b.r.first <= a.r.first && a.r.last <= b.r.last && b.r.last - b.r.first > a.r.last - a.r.first);
+    if (covered) {
+      logger.warn({ file: path.join(dir, a.name) }, 'removing a TSM file already merged into a compacted file');
+      fs.rmSync(path.join(dir, a.name), { force: true });
+    }
+    return !covered;
+  });
+  return live.sort((a, b) => a.r.last - b.r.last || a.r.first - b.r.first).map((f) => f.name);
 }

@@ -1,5 +1,5 @@
 // The engine's side of the file-writing worker thread (flushWorker.ts): one worker per
-// open database, jobs queued and answered in order.
+// open database for flushes and compactions, jobs queued and answered in order.
 
 import { Worker } from 'node:worker_threads';
 import type { TsmColumnInput, TsmFileMeta } from '../tsm/index.js';
@@ -11,19 +11,28 @@ export class FileWorker {
 
   /** Writes a TSM file in the worker; typed arrays of `columns` are transferred (unusable after). */
   write(path: string, columns: TsmColumnInput[]): Promise<TsmFileMeta> {
-    const w = this.start();
-    const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
     for (const c of columns) {
       transfer.push(c.times.buffer as ArrayBuffer);
       if (!Array.isArray(c.values)) transfer.push((c.values as Float64Array).buffer as ArrayBuffer);
     }
+    return this.run({ kind: 'write', path, columns }, transfer);
+  }
+
+  /** Merges TSM files (oldest first) into `path` in the worker. */
+  compact(inputs: string[], path: string): Promise<TsmFileMeta> {
+    return this.run({ kind: 'compact', inputs, path }, []);
+  }
+
+  private run(job: object, transfer: ArrayBuffer[]): Promise<TsmFileMeta> {
+    const w = this.start();
+    const id = this.nextId++;
     // Referenced only while a job is out, so an idle worker never keeps the process alive
     // but a pending flush does.
     if (this.pending.size === 0) w.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, path, columns }, transfer);
+      w.postMessage({ id, ...job }, transfer);
     });
   }
 
