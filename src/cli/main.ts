@@ -1,7 +1,8 @@
 // The `strata` command: dispatches to a subcommand. Command modules are loaded on demand,
 // so `strata help` does not load the server.
 //
-// Exit status: 0 success, 1 failure (or, for import, some bad lines), 2 usage error.
+// Exit status: 0 success, 1 failure (or, for import, some bad lines; for verify, damage
+// found), 2 usage error.
 //
 // Run directly (`node dist/cli/main.js serve`, `npx tsx src/cli/main.ts serve`) it calls
 // main() with the process's arguments; bin/strata.js imports it and does the same.
@@ -33,6 +34,11 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Write a database out as line protocol',
     spec: async () => (await import('./export.js')).EXPORT_SPEC,
     run: async (argv, io) => (await import('./export.js')).runExport(argv, io),
+  },
+  verify: {
+    summary: 'Check every file of a data directory for damage (offline)',
+    spec: async () => (await import('./verify.js')).VERIFY_SPEC,
+    run: async (argv, io) => (await import('./verify.js')).runVerify(argv, io),
   },
   'repair-wal': {
     summary: 'Truncate a damaged write-ahead log so the server can start',

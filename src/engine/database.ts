@@ -419,6 +419,13 @@ export class Database {
     };
   }
 
+  /** Live series per database (the series index of each open database). */
+  seriesCounts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, store] of this.stores) out[name] = store.index.seriesCount;
+    return out;
+  }
+
   // ---- flush --------------------------------------------------------------------------
 
   /**

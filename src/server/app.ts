@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
+import { adminPlugin } from './admin.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { registerErrorHandlers } from './errors.js';
 import { exportPlugin } from './export.js';
@@ -88,5 +89,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(metricsPlugin(metrics));
   await app.register(writePlugin({ db: opts.db, bodyLimit }));
   await app.register(exportPlugin({ db: opts.db }));
+  await app.register(adminPlugin({ db: opts.db }));
   return app;
 }

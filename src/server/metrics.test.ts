@@ -46,6 +46,47 @@ describe('GET /metrics', () => {
     expect(sample(again, 'strata_points_written_total')).toBe(3);
   });
 
+  it('exposes flushes, TSM files and bytes, block cache hits and misses, and series per database', async () => {
+    const { app, db } = await setup();
+    let text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(text, 'strata_flushes_total')).toBe(0);
+    expect(sample(text, 'strata_tsm_files')).toBe(0);
+    expect(sample(text, 'strata_tsm_bytes')).toBe(0);
+    expect(sample(text, 'strata_block_cache_hits_total')).toBe(0);
+    expect(sample(text, 'strata_block_cache_misses_total')).toBe(0);
+    expect(text).toContain('# TYPE strata_series gauge');
+
+    await app.inject({ method: 'POST', url: '/write?db=d', payload: 'a,t=1 x=1 1\na,t=2 x=3 2\nb,t=1 y=1i 3\n' });
+    await app.inject({ method: 'POST', url: '/write?db=other', payload: 'c v=1 1\n' });
+    expect((await app.inject({ method: 'POST', url: '/admin/flush' })).statusCode).toBe(200);
+    // two reads of the same blocks: misses, then hits
+    await app.inject({ method: 'GET', url: '/export?db=d' });
+    await app.inject({ method: 'GET', url: '/export?db=d' });
+    text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const s = db.stats();
+    expect(sample(text, 'strata_flushes_total')).toBe(1);
+    expect(s.tsmFiles).toBe(2); // one per database
+    expect(sample(text, 'strata_tsm_files')).toBe(s.tsmFiles);
+    expect(sample(text, 'strata_tsm_bytes')).toBe(s.tsmBytes);
+    expect(s.tsmBytes).toBeGreaterThan(0);
+    expect(sample(text, 'strata_block_cache_misses_total')).toBe(s.blockCacheMisses);
+    expect(sample(text, 'strata_block_cache_hits_total')).toBe(s.blockCacheHits);
+    expect(s.blockCacheMisses).toBeGreaterThan(0);
+    expect(s.blockCacheHits).toBeGreaterThan(0);
+    expect(sample(text, 'strata_series', 'db="d"')).toBe(3);
+    expect(sample(text, 'strata_series', 'db="other"')).toBe(1);
+    expect(db.seriesCounts()).toEqual({ d: 3, other: 1 });
+    expect(text).toContain('# TYPE strata_flushes_total counter');
+    expect(text).toContain('# TYPE strata_block_cache_hits_total counter');
+    expect(text).toContain('# TYPE strata_tsm_bytes gauge');
+
+    // A new series shows at the next scrape; counters are not doubled by scraping again.
+    await app.inject({ method: 'POST', url: '/write?db=other', payload: 'c,k=2 v=1 1\n' });
+    text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(sample(text, 'strata_series', 'db="other"')).toBe(2);
+    expect(sample(text, 'strata_flushes_total')).toBe(1);
+  });
+
   it('times HTTP requests by method, route pattern and status', async () => {
     const { app } = await setup();
     await app.inject({ method: 'POST', url: '/write?db=d&precision=s', payload: 'a x=1 1\n' });

@@ -63,6 +63,29 @@ export function createMetrics(): Metrics {
   engineCounter('strata_wal_bytes', 'Bytes appended to the write-ahead log by this process, frame headers included.', (s) => s.walBytes);
   engineGauge('strata_memtable_bytes', 'Estimated bytes held by the in-memory table.', (s) => s.memtableBytes);
   engineGauge('strata_memtable_series', 'Series held by the in-memory table.', (s) => s.memtableSeries);
+  engineCounter('strata_flushes_total', 'Memtable flushes to TSM files completed by this process.', (s) => s.flushes);
+  engineCounter('strata_compactions_total', 'Compactions (groups of TSM files merged into one) completed by this process.', (s) => s.compactions);
+  engineGauge('strata_tsm_files', 'TSM files open, over every database and shard.', (s) => s.tsmFiles);
+  engineGauge('strata_tsm_bytes', 'Bytes of the TSM files open, over every database and shard.', (s) => s.tsmBytes);
+  engineCounter('strata_block_cache_hits_total', 'Block reads served by the decoded-block cache.', (s) => s.blockCacheHits);
+  engineCounter('strata_block_cache_misses_total', 'Block reads that had to read and decode the block from its TSM file.', (s) => s.blockCacheMisses);
+  new Gauge({
+    name: 'strata_series',
+    help: 'Live series per database (its series index).',
+    labelNames: ['db'] as const,
+    registers: [registry],
+    collect() {
+      // Reset first, so a database that is gone does not linger with its last value.
+      this.reset();
+      let counts: Record<string, number>;
+      try {
+        counts = db ? db.seriesCounts() : {};
+      } catch {
+        return;
+      }
+      for (const [name, n] of Object.entries(counts)) this.set({ db: name }, n);
+    },
+  });
 
   const fsync = new Histogram({
     name: 'strata_wal_fsync_seconds',
