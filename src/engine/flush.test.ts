@@ -170,3 +170,18 @@ describe('flush to TSM files', () => {
     );
   });
 });
+
+describe('start-up clean-up', () => {
+  it('removes temporary files of catalogue writes a crash interrupted', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('m v=1 1\n', { db: 'd' });
+    await db.flush();
+    await db.close();
+    open.splice(open.indexOf(db), 1);
+    const leftovers = ['meta.json.tmp', 'meta.json.tmp-4242', 'db/d/fields.json.tmp', 'db/d/index/postings.snap.tmp'];
+    for (const f of leftovers) fs.writeFileSync(path.join(db.dataDir, f), 'partial');
+    const again = await openDb({ dataDir: db.dataDir });
+    for (const f of leftovers) expect(fs.existsSync(path.join(db.dataDir, f)), f).toBe(false);
+    expect(exportAll(again, 'd')).toBe('m v=1 1\n');
+  });
+});

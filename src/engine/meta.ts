@@ -46,6 +46,7 @@ export class Meta {
 
   static load(dataDir: string): Meta {
     const file = path.join(dataDir, 'meta.json');
+    removeStaleTemp(file);
     let data: MetaFile = { version: 1, databases: {} };
     if (fs.existsSync(file)) data = JSON.parse(fs.readFileSync(file, 'utf8')) as MetaFile;
     return new Meta(file, data);
@@ -86,8 +87,14 @@ export class Meta {
   }
 }
 
+/**
+ * Replaces `file` atomically: `<file>.tmp` is written and fsynced, renamed over `file`, and
+ * the directory fsynced. One process owns a data dir (the LOCK file), so the temporary
+ * name is fixed: a leftover of a crash is overwritten next time, and removeStaleTemp()
+ * deletes it at open.
+ */
 export function writeFileAtomic(file: string, contents: string | Buffer): void {
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeFileSync(fd, contents);
@@ -101,5 +108,16 @@ export function writeFileAtomic(file: string, contents: string | Buffer): void {
     fs.fsyncSync(dfd);
   } finally {
     fs.closeSync(dfd);
+  }
+}
+
+/** Deletes the temporary file a crash in writeFileAtomic(file) may have left (also the
+ * `<file>.tmp-PID` names older versions used). */
+export function removeStaleTemp(file: string): void {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  if (!fs.existsSync(dir)) return;
+  for (const f of fs.readdirSync(dir)) {
+    if (f === `${base}.tmp` || (f.startsWith(`${base}.tmp-`) && /^\d+$/.test(f.slice(base.length + 5)))) fs.rmSync(path.join(dir, f), { force: true });
   }
 }

@@ -14,7 +14,7 @@ import { SeriesIndex } from '../index/seriesIndex.js';
 import { parseTsmFileName } from '../tsm/compactPlan.js';
 import { BlockCache, TsmReader } from '../tsm/index.js';
 import type { FieldTypeCode, Logger } from '../types.js';
-import { writeFileAtomic } from './meta.js';
+import { removeStaleTemp, writeFileAtomic } from './meta.js';
 
 /** InfluxDB's default shard group duration for policies that keep data forever. */
 export const DEFAULT_SHARD_DURATION = 7n * 24n * 3600n * 1_000_000_000n;
@@ -51,6 +51,7 @@ export class DbStore {
     const index = await SeriesIndex.open(path.join(dir, 'index'), { db: name, maxSeries: opts.maxSeries, logger: opts.logger });
     const schema: Schema = new Map();
     const fieldsFile = path.join(dir, 'fields.json');
+    removeStaleTemp(fieldsFile);
     if (fs.existsSync(fieldsFile)) {
       const raw = JSON.parse(fs.readFileSync(fieldsFile, 'utf8')) as Record<string, Record<string, number>>;
       for (const [m, fields] of Object.entries(raw)) schema.set(m, new Map(Object.entries(fields) as [string, FieldTypeCode][]));

@@ -92,6 +92,7 @@ export class SeriesIndex {
     const logger = opts.logger ?? silentLogger;
     fs.mkdirSync(dir, { recursive: true });
     const snapFile = path.join(dir, SNAPSHOT_NAME);
+    fs.rmSync(`${snapFile}.tmp`, { force: true }); // a snapshot a crash interrupted
     const seriesFile = path.join(dir, SERIES_FILE_NAME);
     let snap = readSnapshot(snapFile);
     let snapshotProblem = '';
