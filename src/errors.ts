@@ -37,6 +37,16 @@ export class CorruptionError extends StrataError {
   }
 }
 
+/** The server is behind (memtables at their memory budget): retry after `retryAfter` s. */
+export class OverloadedError extends StrataError {
+  readonly retryAfter: number;
+  constructor(message: string, retryAfter: number) {
+    super('STRATA_ERR_OVERLOADED', 503, message);
+    this.name = 'OverloadedError';
+    this.retryAfter = retryAfter;
+  }
+}
+
 export const ERROR_CODES = {
   STRATA_ERR_DATABASE_REQUIRED: 'the write names no database: pass ?db= (v1) or ?bucket= (v2)',
   STRATA_ERR_DATABASE_NOT_FOUND: 'the database does not exist and auto-create is off: create it first',
@@ -52,6 +62,7 @@ export const ERROR_CODES = {
   STRATA_ERR_CORRUPT: 'a data file is damaged; the message names the file and offset',
   STRATA_ERR_CLOSED: 'the database is closed or shutting down',
   STRATA_ERR_LOCKED: 'another live process has the data directory open (its pid is in the LOCK file): stop it first',
+  STRATA_ERR_OVERLOADED: 'writes arrive faster than memtables reach disk and memory is at its budget: retry after Retry-After seconds (the server is flushing)',
   STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
   STRATA_ERR_CARDINALITY: 'a write would create a series beyond the database\'s series limit: raise the limit or delete unused series; existing series still accept writes',
   STRATA_ERR_INDEX: 'a series index file could not be written or synced; the series was not created',

@@ -84,6 +84,15 @@ export const SERVE_SPEC: CommandSpec = {
       description: 'Flush the in-memory table to TSM files when it holds more than this many bytes.',
     },
     {
+      name: 'memory-budget',
+      type: 'number',
+      placeholder: 'BYTES',
+      env: 'STRATA_MEMORY_BUDGET',
+      default: 1024 * 1024 * 1024,
+      min: 1,
+      description: 'Memory for memtables and the block cache; past it writes get 503 with Retry-After until flushing catches up.',
+    },
+    {
       name: 'block-cache-size',
       type: 'number',
       placeholder: 'BYTES',
@@ -238,6 +247,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         repairWal: args.boolean('repair-wal'),
         memtableBytes: args.number('memtable-size'),
         blockCacheBytes: args.number('block-cache-size'),
+        memoryBudget: args.number('memory-budget'),
         maxSeries: args.number('max-series'),
         logger: log,
         onFsync: metrics.onFsync,

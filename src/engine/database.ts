@@ -20,7 +20,7 @@ import { Memtable, type Partition } from '../memtable/memtable.js';
 import { parseTsmFileName, planCompaction, tsmFileName } from '../tsm/compactPlan.js';
 import { BlockCache, TsmReader } from '../tsm/index.js';
 import { Wal, type WalRecord } from '../wal/wal.js';
-import { badRequest, closedError, databaseNotFound, StrataError } from '../errors.js';
+import { badRequest, closedError, databaseNotFound, OverloadedError, StrataError } from '../errors.js';
 import {
   FSYNC_STRENGTH,
   fieldTypeName,
@@ -58,6 +58,12 @@ export interface OpenOptions {
   memtableBytes?: number;
   /** Byte budget of the decoded-block cache (default 64 MiB). */
   blockCacheBytes?: number;
+  /**
+   * Memory budget of memtables + block cache (default 1 GiB). When the memtables (active
+   * and being flushed) reach what the budget leaves them, writes are refused with
+   * OverloadedError (HTTP 503 + Retry-After) until flushing catches up.
+   */
+  memoryBudget?: number;
   /** Most live series per database (default 1,000,000; 0: no limit). */
   maxSeries?: number;
   logger?: Logger;
@@ -77,8 +83,12 @@ export interface EngineStats {
   replayedRecords: number;
   flushes: number;
   compactions: number;
+  /** Writes refused by backpressure. */
+  overloaded: number;
   tsmFiles: number;
   tsmBytes: number;
+  /** TSM files left out because they failed to open (see the log). */
+  damagedFiles: number;
   blockCacheHits: number;
   blockCacheMisses: number;
 }
@@ -116,7 +126,7 @@ export class Database {
   private fileSeq = 1;
   private wal!: Wal;
   private closed = false;
-  private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0, flushes: 0, compactions: 0 };
+  private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0, flushes: 0, compactions: 0, overloaded: 0 };
 
   private constructor(opts: OpenOptions) {
     this.dataDir = opts.dataDir;
@@ -131,11 +141,7 @@ export class Database {
     const db = new Database(opts);
     const t0 = Date.now();
     for (const name of db.meta.names()) await db.store(name);
-    for (const s of db.stores.values()) {
-      for (const shard of s.allShards()) {
-        for (const f of shard.files) db.fileSeq = Math.max(db.fileSeq, (parseTsmFileName(path.basename(f.path))?.last ?? 0) + 1);
-      }
-    }
+    for (const s of db.stores.values()) db.fileSeq = Math.max(db.fileSeq, s.maxSeq + 1);
     // Records of a database missing from meta.json (deleted by hand) wait until its store is open.
     const orphans: WalRecord[] = [];
     db.wal = await Wal.open(
@@ -194,6 +200,7 @@ export class Database {
     const { db, rp, mode } = this.target(opts);
     const store = this.stores.get(db) ?? (await this.store(db));
     if (this.closed) throw closedError();
+    this.checkMemory();
     const defaultTime = (this.opts.now ?? realNow)();
     const body = Array.isArray(input)
       ? pointsToLineProtocol(input, defaultTime)
@@ -225,6 +232,21 @@ export class Database {
     if (this.active.bytes > this.opts.memtableBytes && !this.flushing) this.startFlush();
     if (accepted > 0) await this.wal.sync(mode);
     return { points: accepted, values, errors, fsync: mode };
+  }
+
+  /** Backpressure: refuses a write while the memtables are at their share of the budget. */
+  private checkMemory(): void {
+    const cap = (this.opts.memoryBudget ?? 1024 * 1024 * 1024) - this.cache.budgetBytes;
+    let held = this.active.bytes;
+    for (const f of this.frozen) held += f.mem.bytes;
+    if (held < cap) return;
+    if (!this.flushing) this.startFlush();
+    this.counters.overloaded++;
+    const mib = (n: number) => (n / 1048576).toFixed(0);
+    throw new OverloadedError(
+      `writes are arriving faster than they reach disk: memtables hold ${mib(held)} MiB of the ${mib(cap)} MiB the memory budget leaves them; retry after 1 s (raise --memory-budget for more headroom)`,
+      1,
+    );
   }
 
   /** Resolves database, retention policy and the fsync mode of a write. */
@@ -395,6 +417,7 @@ export class Database {
   stats(): EngineStats {
     let tsmFiles = 0;
     let tsmBytes = 0;
+    let damagedFiles = 0;
     let memtableBytes = this.active.bytes;
     let memtableSeries = this.active.seriesCount;
     for (const { mem } of this.frozen) {
@@ -402,6 +425,7 @@ export class Database {
       memtableSeries += mem.seriesCount;
     }
     for (const s of this.stores.values()) {
+      damagedFiles += s.damaged.length;
       for (const shard of s.allShards()) {
         tsmFiles += shard.files.length;
         for (const f of shard.files) tsmBytes += f.meta.size;
@@ -414,6 +438,7 @@ export class Database {
       memtableSeries,
       tsmFiles,
       tsmBytes,
+      damagedFiles,
       blockCacheHits: this.cache.hits,
       blockCacheMisses: this.cache.misses,
     };

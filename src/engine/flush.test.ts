@@ -185,3 +185,25 @@ describe('start-up clean-up', () => {
     expect(exportAll(again, 'd')).toBe('m v=1 1\n');
   });
 });
+
+describe('backpressure', () => {
+  it('refuses writes with OverloadedError while memtables are at the budget, and takes them again once flushed', async () => {
+    const db = await openDb({ dataDir: tmpDir(), memtableBytes: 32 * 1024, blockCacheBytes: 0, memoryBudget: 256 * 1024 });
+    const batch = (k: number) => {
+      let body = '';
+      for (let i = 0; i < 500; i++) body += `m,k=${i % 20} v=${i} ${k * 1000 + i}\n`;
+      return body;
+    };
+    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, k) => db.write(batch(k), { db: 'd' })));
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused.length).toBeGreaterThan(0);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ code: 'STRATA_ERR_OVERLOADED', status: 503, retryAfter: 1 });
+    expect(db.stats().overloaded).toBe(refused.length);
+    await db.flush();
+    await expect(db.write(batch(99), { db: 'd' })).resolves.toMatchObject({ points: 500 });
+    // what was acknowledged is all there
+    const acked = results.filter((r) => r.status === 'fulfilled').length + 1;
+    const n = db.select({ db: 'd', measurement: 'm' }).reduce((s, c) => s + c.times.length, 0);
+    expect(n).toBe(acked * 500);
+  });
+});

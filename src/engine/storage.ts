@@ -10,6 +10,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { CorruptionError } from '../errors.js';
 import { SeriesIndex } from '../index/seriesIndex.js';
 import { parseTsmFileName } from '../tsm/compactPlan.js';
 import { BlockCache, TsmReader } from '../tsm/index.js';
@@ -37,6 +38,10 @@ export class DbStore {
   readonly schema: Schema;
   private readonly shards = new Map<string, Shard>();
   private schemaSaved = '';
+  /** Highest file sequence number on disk (damaged files included, so no name is reused). */
+  maxSeq = 0;
+  /** TSM files that failed to open (damaged): left alone, reported, not read. */
+  readonly damaged: { file: string; offset: number; message: string }[] = [];
 
   private constructor(name: string, dir: string, index: SeriesIndex, schema: Schema) {
     this.name = name;
@@ -64,7 +69,18 @@ export class DbStore {
         const m = /^(-?\d+)_(-?\d+)$/.exec(sd.name);
         if (!sd.isDirectory() || !m) continue;
         const shard = store.shardAt(rp.name, BigInt(m[1]), BigInt(m[2]));
-        for (const f of liveFiles(shard.dir, opts.logger)) shard.files.push(TsmReader.open(path.join(shard.dir, f), { cache: opts.cache }));
+        for (const f of liveFiles(shard.dir, opts.logger)) {
+          store.maxSeq = Math.max(store.maxSeq, parseTsmFileName(f)!.last);
+          const file = path.join(shard.dir, f);
+          try {
+            shard.files.push(TsmReader.open(file, { cache: opts.cache }));
+          } catch (err) {
+            if (!(err instanceof CorruptionError)) throw err;
+            // Serve everything else; this file's points are unavailable until it is restored.
+            store.damaged.push({ file, offset: err.offset, message: err.message });
+            opts.logger.error({ file, offset: err.offset }, `${err.message}: the file is left out of reads and compactions until it is restored from a backup`);
+          }
+        }
         // Temporary files of a flush or compaction that did not finish.
         for (const f of fs.readdirSync(shard.dir)) if (f.endsWith('.tmp')) fs.rmSync(path.join(shard.dir, f), { force: true });
       }

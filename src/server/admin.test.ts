@@ -89,3 +89,17 @@ describe('POST /admin/compact', () => {
     expect(before).toContain('cpu,host=a usage=2 1700000000000000000');
   });
 });
+
+describe('backpressure over HTTP', () => {
+  it('answers 503 with Retry-After when memtables are at the memory budget', async () => {
+    const { app } = await setup({ engine: { memtableBytes: 16 * 1024, blockCacheBytes: 0, memoryBudget: 64 * 1024 } });
+    let body = '';
+    for (let i = 0; i < 2000; i++) body += `m,k=${i % 20} v=${i} ${i}\n`;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => app.inject({ method: 'POST', url: '/write?db=d', payload: body })));
+    const refused = answers.filter((r) => r.statusCode === 503);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused[0].headers['retry-after']).toBe('1');
+    expect(JSON.parse(refused[0].body).error).toContain('retry after 1 s');
+    expect(answers.every((r) => r.statusCode === 204 || r.statusCode === 503)).toBe(true);
+  });
+});

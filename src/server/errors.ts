@@ -8,7 +8,7 @@
 // /api/v2/ get the v2 shape and everything else the v1 shape.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { StrataError } from '../errors.js';
+import { OverloadedError, StrataError } from '../errors.js';
 
 export type ErrorStyle = 'v1' | 'v2';
 
@@ -78,6 +78,7 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       status = err.status;
       code = err.code;
       message = err.message;
+      if (err instanceof OverloadedError) reply.header('Retry-After', String(err.retryAfter));
     } else {
       status = frameworkStatus(err as FastifyError);
       message = err.message;
