@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   STRATA_ERR_BODY_TOO_LARGE: 'the request body (after decompression) is over the configured limit: send smaller batches',
   STRATA_ERR_BAD_GZIP: 'the body claims Content-Encoding: gzip but does not decompress',
   STRATA_ERR_UNSUPPORTED_ENCODING: 'the Content-Encoding is not identity or gzip',
+  STRATA_ERR_BAD_PREDICATE: 'a delete predicate does not parse or uses what deletes do not support (OR, regular expressions, _field); the message names the place',
   STRATA_ERR_PARTIAL_WRITE: 'some lines of a write were rejected; the others were stored. The message names the first bad lines',
   STRATA_ERR_FIELD_TYPE_CONFLICT: 'a field was written with a type other than the one already stored for it',
   STRATA_ERR_CORRUPT: 'a data file is damaged; the message names the file and offset',

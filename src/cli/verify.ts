@@ -8,6 +8,7 @@
 //   db/<db>/fields.json            parses
 //   db/<db>/<rp>/<shard>/*.tsm     header, footer, index, every block (src/tsm verifyTsmFile),
 //                                  and every series id is one the series file has
+//   db/<db>/<rp>/<shard>/tombstones  header and every entry's CRC (docs/format/tombstones.md)
 //   *.tmp anywhere                 leftovers of writes that did not finish
 //
 // A problem is damage (data lost or unreadable, or the server would refuse to start) or a
@@ -17,6 +18,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { scanTombstones, TOMBSTONE_FILE } from '../engine/tombstones.js';
 import { verifyIndexDir, type IndexVerifyResult } from '../index/verify.js';
 import { parseTsmFileName } from '../tsm/compactPlan.js';
 import { verifyTsmFile } from '../tsm/verify.js';
@@ -176,6 +178,12 @@ export async function verifyDataDir(dataDir: string): Promise<VerifyReport> {
           const file = path.join(shardDir, f);
           if (TMP_RE.test(f)) continue; // reported by the sweep below
           const rg = ranges.get(f);
+          if (f === TOMBSTONE_FILE) {
+            const scan = scanTombstones(fs.readFileSync(file));
+            if (scan.bad?.torn) add('warning', file, scan.bad.offset, `${scan.bad.detail}: a torn last entry (a delete a crash cut short, never acknowledged); the next start truncates it`);
+            else if (scan.bad) add('damage', file, scan.bad.offset, `${scan.bad.detail}: points deleted before this entry would come back; restore the file from a backup`);
+            continue;
+          }
           if (!rg) {
             add('warning', file, 0, 'not a TSM file name (<first>-<last>.tsm): the server ignores it');
             continue;

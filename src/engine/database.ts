@@ -42,6 +42,13 @@ import { selectColumns } from './read.js';
 import { decodeLineProtocolRecord, encodeLineProtocolHeader, RECORD_LINE_PROTOCOL, type LineProtocolRecord } from './records.js';
 import { DbStore, DEFAULT_SHARD_DURATION } from './storage.js';
 import { FileWorker } from './worker.js';
+import type { TagMatcher } from '../types.js';
+import type { Shard } from './storage.js';
+import { applyDelete, checkMatchers, type DeleteRequest, type DeleteResult, type DeleteTarget, type DropSeriesRequest } from './deletes.js';
+import { decodeDeleteRecord, encodeDeleteRecord, RECORD_DELETE, type DeleteSpec } from './records.js';
+import { fileLast, MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry, type Tombstone } from './tombstones.js';
+
+export type { DeleteRequest, DeleteResult, DropSeriesRequest };
 
 export interface OpenOptions {
   dataDir: string;
@@ -71,6 +78,9 @@ export interface OpenOptions {
   now?: () => bigint;
   /** Observer of each WAL fsync's duration (metrics). */
   onFsync?: (seconds: number) => void;
+  /** How often expired shards are dropped, ms (default 60 s; 0: never by itself, only
+   * through enforceRetention()). */
+  retentionCheckMs?: number;
 }
 
 export interface EngineStats {
@@ -127,11 +137,20 @@ export class Database {
   private wal!: Wal;
   private closed = false;
   private readonly counters = { pointsWritten: 0, valuesWritten: 0, badLines: 0, replayedRecords: 0, flushes: 0, compactions: 0, overloaded: 0 };
+  /** Per-shard tombstones of deletes (tombstones.ts). */
+  private readonly tombstones: TombstoneRegistry;
+  /** Deletes whose tombstones and index entries are being made durable; a flush waits
+   * for them before it drops the WAL segments that hold their records. */
+  private readonly pendingDeletes = new Set<Promise<void>>();
+  private readonly unpersisted = new Set<ShardTombstones>();
+  private readonly unsyncedIndexes = new Set<DbStore>();
+  private retentionTimer: NodeJS.Timeout | null = null;
 
   private constructor(opts: OpenOptions) {
     this.dataDir = opts.dataDir;
     this.opts = { fsync: 'always', autoCreateDatabases: true, memtableBytes: 64 * 1024 * 1024, ...opts };
     this.log = opts.logger ?? silentLogger;
+    this.tombstones = new TombstoneRegistry(this.log);
     this.cache = new BlockCache(opts.blockCacheBytes ?? 64 * 1024 * 1024);
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.meta = Meta.load(this.dataDir);
@@ -142,6 +161,7 @@ export class Database {
     const t0 = Date.now();
     for (const name of db.meta.names()) await db.store(name);
     for (const s of db.stores.values()) db.fileSeq = Math.max(db.fileSeq, s.maxSeq + 1);
+    db.loadTombstones();
     // Records of a database missing from meta.json (deleted by hand) wait until its store is open.
     const orphans: WalRecord[] = [];
     db.wal = await Wal.open(
@@ -158,6 +178,14 @@ export class Database {
       },
     );
     for (const rec of orphans) {
+      if (rec.type === RECORD_DELETE) {
+        const d = decodeDeleteRecord(rec.payload);
+        if (db.meta.has(d.db)) {
+          await db.store(d.db);
+          db.replay(rec);
+        }
+        continue;
+      }
       const r = decodeLineProtocolRecord(rec.payload);
       db.meta.create(r.db);
       await db.store(r.db);
@@ -167,6 +195,8 @@ export class Database {
       { records: db.counters.replayedRecords, points: db.counters.pointsWritten, ms: Date.now() - t0 },
       'WAL replayed',
     );
+    await db.persistDeletes();
+    db.startRetentionTimer(opts.retentionCheckMs ?? 60_000);
     return db;
   }
 
@@ -350,6 +380,7 @@ export class Database {
 
   /** Applies one WAL record at start-up; false when its database's store is not open yet. */
   private replay(rec: WalRecord): boolean {
+    if (rec.type === RECORD_DELETE) return this.replayDelete(rec);
     if (rec.type !== RECORD_LINE_PROTOCOL) {
       this.log.warn({ segment: rec.segment, offset: rec.offset, type: rec.type }, 'skipping WAL record of unknown type');
       return true;
@@ -383,7 +414,10 @@ export class Database {
     if (!meta) throw databaseNotFound(req.db);
     const store = this.stores.get(req.db);
     if (!store) return [];
-    return selectColumns({ store, rp: req.rp || meta.defaultRp, memtables: [...this.frozen.map((f) => f.mem), this.active], logger: this.log }, req);
+    return selectColumns(
+      { store, rp: req.rp || meta.defaultRp, memtables: [...this.frozen.map((f) => f.mem), this.active], logger: this.log, tombstones: (s) => this.tombstones.of(s) },
+      req,
+    );
   }
 
   // ---- catalogue ----------------------------------------------------------------------
@@ -500,6 +534,7 @@ export class Database {
         nextSeq: () => this.fileSeq++,
       });
       this.frozen.shift();
+      await this.settleDeletes();
       await this.wal.removeSegmentsBefore(next);
       this.counters.flushes++;
       this.log.info({ ...result, ms: Date.now() - t0 }, 'memtable flushed');
@@ -537,35 +572,278 @@ export class Database {
     let files = 0;
     for (const store of this.stores.values()) {
       for (const shard of store.allShards()) {
+        const ts = this.tombstones.of(shard);
         const plan = planCompaction(
-          shard.files.map((f) => ({ ...parseTsmFileName(path.basename(f.path))!, size: f.meta.size })),
+          shard.files.map((f) => ({ ...parseTsmFileName(path.basename(f.path))!, size: f.meta.size, tombstoned: ts.applying(f, fileLast(f)).length > 0 })),
           { full },
         );
-        for (const group of plan) {
+        // Readers, not indexes: each merge changes the positions of the files after it.
+        for (const inputs of plan.map((group) => group.map((i) => shard.files[i]))) {
           if (this.closed) return { merged, files };
-          const inputs = group.map((i) => shard.files[i]);
           const first = parseTsmFileName(path.basename(inputs[0].path))!.first;
           const last = parseTsmFileName(path.basename(inputs[inputs.length - 1].path))!.last;
           const out = path.join(shard.dir, tsmFileName(first, last));
           const t0 = Date.now();
-          const meta = await this.worker.compact(inputs.map((f) => f.path), out);
+          // Tombstones made after an input was written drop its points from the output.
+          const applied = new Set<Tombstone>();
+          const deletes = inputs.map((f) => {
+            const list = ts.applying(f, fileLast(f));
+            for (const t of list) applied.add(t);
+            return ShardTombstones.forWorker(list);
+          });
+          const meta = await this.worker.compact(inputs.map((f) => f.path), out, applied.size > 0 ? deletes : undefined);
           // The output takes the run's place; the inputs go (a crash before they are deleted
-          // leaves them covered by the output's range, and the next open removes them).
+          // leaves them covered by the output's range, and the next open removes them). A
+          // lone input (rewritten to drop deleted points) is replaced in place by the rename.
+          const output = meta.pointCount > 0 ? TsmReader.open(out, { cache: this.cache }) : null;
           const at = shard.files.indexOf(inputs[0]);
-          shard.files.splice(at, inputs.length, TsmReader.open(out, { cache: this.cache }));
+          shard.files.splice(at, inputs.length, ...(output ? [output] : []));
           for (const f of inputs) {
             f.close();
-            fs.rmSync(f.path, { force: true });
+            if (f.path !== out) fs.rmSync(f.path, { force: true });
           }
+          if (!output) fs.rmSync(out, { force: true }); // every point was deleted
           syncDir(shard.dir);
+          const pruned = ts.afterCompaction(shard.files, fileLast, output, [...applied], damagedLasts(store, shard));
           merged += inputs.length;
           files++;
           this.counters.compactions++;
-          this.log.info({ shard: shard.dir, inputs: inputs.length, bytes: meta.size, points: meta.pointCount, ms: Date.now() - t0 }, 'compacted');
+          this.log.info(
+            { shard: shard.dir, inputs: inputs.length, bytes: meta.size, points: meta.pointCount, tombstones: applied.size, tombstonesDropped: pruned, ms: Date.now() - t0 },
+            'compacted',
+          );
         }
       }
     }
     return { merged, files };
+  }
+
+  // ---- deletes and retention ----------------------------------------------------------
+
+  /**
+   * Deletes the points in [start, end) of the series matching `measurement` (every
+   * measurement when absent) and `where`, in one retention policy or, without `rp`, all of
+   * them. The points vanish from reads at once and their disk space comes back with the
+   * next compaction of their shards; the series stay in the index (see dropSeries).
+   * Durable like a write: logged to the WAL first, acknowledged per the fsync mode.
+   */
+  async delete(req: DeleteRequest): Promise<DeleteResult> {
+    if (this.closed) throw closedError();
+    const where = req.where ?? [];
+    if (req.measurement === undefined && where.length === 0 && req.start === undefined && req.end === undefined) {
+      throw badRequest('STRATA_ERR_BAD_PARAMETER', 'a delete needs a measurement, a tag predicate or a time range (to remove everything, drop the database)');
+    }
+    const min = req.start ?? MIN_TIME;
+    const max = req.end === undefined ? MAX_TIME : req.end - 1n;
+    if (min > max) throw badRequest('STRATA_ERR_BAD_PARAMETER', `the delete's time range is empty: start ${req.start} is not before end ${req.end}`);
+    return this.runDelete({ kind: 'points', db: req.db, rp: req.rp ?? '', measurement: req.measurement, where, min, max }, req.fsync);
+  }
+
+  /** Deletes whole series (InfluxQL DROP SERIES): their points in every retention policy,
+   * and the series themselves from the index, so they leave every listing. */
+  async dropSeries(req: DropSeriesRequest): Promise<DeleteResult> {
+    if (this.closed) throw closedError();
+    const where = req.where ?? [];
+    if (req.measurement === undefined && where.length === 0) {
+      throw badRequest('STRATA_ERR_BAD_PARAMETER', 'dropping series needs a measurement or a tag predicate (to remove everything, drop the database)');
+    }
+    return this.runDelete({ kind: 'series', db: req.db, rp: '', measurement: req.measurement, where, min: MIN_TIME, max: MAX_TIME }, req.fsync);
+  }
+
+  /** Deletes a measurement (InfluxQL DROP MEASUREMENT): every series and point of it, and
+   * its field types (it may come back with others). */
+  async dropMeasurement(db: string, measurement: string, opts: { fsync?: FsyncMode } = {}): Promise<DeleteResult> {
+    if (this.closed) throw closedError();
+    return this.runDelete({ kind: 'measurement', db, rp: '', measurement, where: [], min: MIN_TIME, max: MAX_TIME }, opts.fsync);
+  }
+
+  private async runDelete(spec: DeleteSpec, fsync: FsyncMode | undefined): Promise<DeleteResult> {
+    const meta = this.meta.get(spec.db);
+    if (!meta) throw databaseNotFound(spec.db);
+    if (spec.rp !== '' && !Object.hasOwn(meta.rps, spec.rp)) {
+      throw new StrataError('STRATA_ERR_RP_NOT_FOUND', 404, `retention policy not found: "${spec.rp}" in database "${spec.db}"`);
+    }
+    if (spec.measurement === '') throw badRequest('STRATA_ERR_BAD_PARAMETER', 'the measurement name is empty');
+    checkDeleteMatchers(spec.where);
+    const mode = fsync ?? meta.fsync ?? this.opts.fsync;
+    if (!(mode in FSYNC_STRENGTH)) throw badRequest('STRATA_ERR_BAD_PARAMETER', `invalid fsync mode "${mode}": use always, interval or off`);
+    let record: Buffer;
+    try {
+      record = encodeDeleteRecord(spec);
+    } catch (err) {
+      throw badRequest('STRATA_ERR_BAD_PARAMETER', `delete predicate too large: ${(err as Error).message}`);
+    }
+    const store = this.stores.get(spec.db) ?? (await this.store(spec.db));
+    // A running flush may have copied points out of its memtable already: let it finish,
+    // so its files get sequence numbers below this delete's and its tombstones reach them.
+    while (this.flushing) await this.flushing.catch(() => {});
+    if (this.closed) throw closedError();
+    // From here to the end of applyDelete is one tick: logged, then applied, in the same
+    // order relative to the writes around it as replay will apply it.
+    try {
+      this.wal.append(RECORD_DELETE, [record]);
+    } catch (err) {
+      if (err instanceof StrataError) throw err;
+      throw new StrataError('STRATA_ERR_WAL', 500, `write-ahead log append failed: ${(err as Error).message}`);
+    }
+    const applied = applyDelete(spec, this.deleteTarget(spec, store));
+    for (const ts of applied.shards) this.unpersisted.add(ts);
+    if (spec.kind !== 'points') this.unsyncedIndexes.add(store);
+    const durable = (async () => {
+      await this.wal.sync(mode);
+      await this.persistDeletes();
+    })();
+    this.pendingDeletes.add(durable);
+    try {
+      await durable;
+    } finally {
+      this.pendingDeletes.delete(durable);
+    }
+    this.log.info(
+      { db: spec.db, rp: spec.rp || '*', kind: spec.kind, measurement: spec.measurement ?? '*', where: spec.where.length, series: applied.series, shards: applied.shards.length },
+      spec.kind === 'points' ? 'points deleted' : spec.kind === 'series' ? 'series dropped' : 'measurement dropped',
+    );
+    return { series: applied.series, fsync: mode };
+  }
+
+  private deleteTarget(spec: DeleteSpec, store: DbStore): DeleteTarget {
+    const meta = this.meta.get(spec.db)!;
+    return {
+      store,
+      rps: spec.rp === '' ? Object.keys(meta.rps) : [spec.rp],
+      memtables: [...this.frozen.map((f) => f.mem), this.active],
+      seq: this.fileSeq,
+      tombstones: this.tombstones,
+    };
+  }
+
+  /** Applies a delete record at start-up, in its place among the writes. */
+  private replayDelete(rec: WalRecord): boolean {
+    const spec = decodeDeleteRecord(rec.payload);
+    const store = this.stores.get(spec.db);
+    if (!store) return false;
+    const meta = this.meta.get(spec.db)!;
+    if (spec.rp !== '' && !Object.hasOwn(meta.rps, spec.rp)) meta.rps[spec.rp] = { duration: '0' };
+    const applied = applyDelete(spec, this.deleteTarget(spec, store));
+    for (const ts of applied.shards) this.unpersisted.add(ts);
+    if (spec.kind !== 'points') this.unsyncedIndexes.add(store);
+    this.counters.replayedRecords++;
+    return true;
+  }
+
+  /** Makes the tombstones, index deletes and field-type drops made so far durable. */
+  private async persistDeletes(): Promise<void> {
+    for (const ts of [...this.unpersisted]) {
+      ts.persist();
+      this.unpersisted.delete(ts);
+    }
+    for (const store of [...this.unsyncedIndexes]) {
+      store.saveSchema();
+      await store.index.sync();
+      this.unsyncedIndexes.delete(store);
+    }
+  }
+
+  /** Before a flush drops WAL segments, every delete they hold must be durable elsewhere. */
+  private async settleDeletes(): Promise<void> {
+    await Promise.allSettled([...this.pendingDeletes]);
+    await this.persistDeletes();
+  }
+
+  /** Loads every shard's tombstones at open (damage shows now, not at a query); file
+   * sequences continue above every tombstone's, so no new file falls under an old one. */
+  private loadTombstones(): void {
+    for (const s of this.stores.values()) {
+      for (const shard of s.allShards()) this.fileSeq = Math.max(this.fileSeq, this.tombstones.of(shard).maxSeq());
+    }
+  }
+
+  /** Sets how long a retention policy keeps data, in ns (0n: forever), creating the policy
+   * if needed. Shards entirely older than now - duration are dropped at the next check. */
+  setRetention(db: string, rp: string, durationNs: bigint): void {
+    if (this.closed) throw closedError();
+    if (!this.meta.get(db)) throw databaseNotFound(db);
+    if (typeof durationNs !== 'bigint' || durationNs < 0n) {
+      throw badRequest('STRATA_ERR_BAD_PARAMETER', `a retention duration is a number of nanoseconds, 0 or more (0 keeps data forever), not ${String(durationNs)}`);
+    }
+    this.meta.setRetention(db, rp, durationNs.toString());
+    this.log.info({ db, rp, durationNs: durationNs.toString() }, 'retention policy set');
+  }
+
+  /** Retention policy → duration in ns (0n: forever). */
+  retentionPolicies(db: string): Record<string, bigint> {
+    const meta = this.meta.get(db);
+    if (!meta) throw databaseNotFound(db);
+    return Object.fromEntries(Object.entries(meta.rps).map(([rp, p]) => [rp, BigInt(p.duration)]));
+  }
+
+  /**
+   * Drops every shard whose end is at or before `now` - its policy's duration: closes its
+   * files and deletes its directory. Runs by itself every `retentionCheckMs`; `now`
+   * defaults to the clock (the `now` option, else the system clock).
+   */
+  async enforceRetention(now?: bigint): Promise<{ shards: number }> {
+    if (this.closed) throw closedError();
+    const t = now ?? (this.opts.now ?? realNow)();
+    // In the compaction queue, and between flushes: no merge or flush is writing into a
+    // shard while it goes.
+    const prev = this.compacting;
+    const run = (async () => {
+      await prev?.catch(() => {});
+      while (this.flushing) await this.flushing.catch(() => {});
+      return this.dropExpiredShards(t);
+    })();
+    this.compacting = run;
+    try {
+      return await run;
+    } finally {
+      if (this.compacting === run) this.compacting = null;
+    }
+  }
+
+  private dropExpiredShards(now: bigint): { shards: number } {
+    let shards = 0;
+    if (this.closed) return { shards };
+    for (const [name, store] of this.stores) {
+      const meta = this.meta.get(name);
+      if (!meta) continue;
+      for (const [rp, policy] of Object.entries(meta.rps)) {
+        const duration = BigInt(policy.duration);
+        if (duration <= 0n) continue;
+        const cutoff = now - duration;
+        let dropped = 0;
+        for (const shard of store.allShards()) {
+          if (shard.rp !== rp || shard.end > cutoff) continue;
+          const fileCount = shard.files.length;
+          let bytes = 0;
+          for (const f of shard.files) bytes += f.meta.size;
+          store.dropShard(shard);
+          this.tombstones.forget(shard);
+          fs.rmSync(shard.dir, { recursive: true, force: true });
+          dropped++;
+          this.log.info({ db: name, rp, shard: shard.dir, start: String(shard.start), end: String(shard.end), files: fileCount, bytes }, 'retention: dropped an expired shard');
+        }
+        const rpDir = path.join(store.dir, rp);
+        if (dropped > 0 && fs.existsSync(rpDir)) syncDir(rpDir);
+        shards += dropped;
+      }
+    }
+    return { shards };
+  }
+
+  private startRetentionTimer(everyMs: number): void {
+    if (!(everyMs > 0)) return;
+    let running = false;
+    this.retentionTimer = setInterval(() => {
+      if (running || this.closed) return;
+      running = true;
+      this.enforceRetention()
+        .catch((err: Error) => this.log.error({ err: err.message }, 'retention check failed; it runs again at the next interval'))
+        .finally(() => {
+          running = false;
+        });
+    }, everyMs);
+    this.retentionTimer.unref();
   }
 
   // ---- lifecycle ----------------------------------------------------------------------
@@ -573,13 +851,33 @@ export class Database {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
     while (this.flushing) await this.flushing.catch(() => {});
     while (this.compacting) await this.compacting.catch(() => {});
+    await Promise.allSettled([...this.pendingDeletes]);
     for (const p of this.opening.values()) await p.catch(() => {});
     await this.worker.close();
     await this.wal.close();
     for (const s of this.stores.values()) await s.close();
   }
+}
+
+/** Last sequences of the damaged (left out) files of a shard: tombstones that apply to
+ * them stay, in case the files are restored. */
+function damagedLasts(store: DbStore, shard: Shard): number[] {
+  return store.damaged.filter((d) => path.dirname(d.file) === shard.dir).map((d) => parseTsmFileName(path.basename(d.file))?.last ?? 0);
+}
+
+/** Checks delete matchers before anything is logged: known operators, a tag key, and
+ * regular expressions that compile (a 400 otherwise). */
+function checkDeleteMatchers(where: readonly TagMatcher[]): void {
+  if (where.length > 0xffff) throw badRequest('STRATA_ERR_BAD_PARAMETER', `a delete takes at most 65535 tag matchers, not ${where.length}`);
+  for (const m of where) {
+    if (!['=', '!=', '=~', '!~'].includes(m.op)) throw badRequest('STRATA_ERR_BAD_PARAMETER', `unknown tag matcher operator "${m.op}": use =, !=, =~ or !~`);
+    if (typeof m.key !== 'string' || m.key === '') throw badRequest('STRATA_ERR_BAD_PARAMETER', 'a tag matcher has an empty tag key');
+    if (typeof m.value !== 'string') throw badRequest('STRATA_ERR_BAD_PARAMETER', `the tag matcher on "${m.key}" has no string value`);
+  }
+  checkMatchers(where);
 }
 
 function syncDir(dir: string): void {

@@ -135,34 +135,85 @@ describe('flush to TSM files', () => {
     expect(exportAll(again, 'd')).toBe('m v=1 1\nm v=3 2\n');
   });
 
-  it('reads back exactly what a simple model holds, through writes, flushes and reopens (property)', async () => {
-    type Op = { kind: 'write'; series: number; t: number; v: number } | { kind: 'flush' } | { kind: 'reopen' } | { kind: 'compact' };
-    const op = fc.oneof(
-      { weight: 8, arbitrary: fc.record({ kind: fc.constant('write' as const), series: fc.integer({ min: 0, max: 3 }), t: fc.integer({ min: -3, max: 40 }), v: fc.integer({ min: 0, max: 99 }) }) },
-      { weight: 1, arbitrary: fc.constant({ kind: 'flush' as const }) },
+  it('reads back exactly what a simple model holds, through writes, deletes, flushes, compactions and reopens (property)', async () => {
+    type Op =
+      | { kind: 'write'; m: number; series: number; t: number; v: number }
+      | { kind: 'delete'; m: number | null; series: number | null; t0: number; t1: number }
+      | { kind: 'dropSeries'; m: number | null; series: number }
+      | { kind: 'dropMeasurement'; m: number }
+      | { kind: 'flush' }
+      | { kind: 'reopen' }
+      | { kind: 'compact'; full: boolean };
+    const m = fc.integer({ min: 0, max: 1 });
+    // Few series and days, so that deletes, rewrites and flushes meet often.
+    const series = fc.integer({ min: 0, max: 2 });
+    const t = fc.integer({ min: -3, max: 16 });
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 10, arbitrary: fc.record({ kind: fc.constant('write' as const), m, series, t, v: fc.integer({ min: 0, max: 99 }) }) },
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('delete' as const), m: fc.option(m), series: fc.option(series), t0: t, t1: t }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropSeries' as const), m: fc.option(m), series }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropMeasurement' as const), m }) },
+      { weight: 5, arbitrary: fc.constant({ kind: 'flush' as const }) },
       { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
-      { weight: 1, arbitrary: fc.constant({ kind: 'compact' as const }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('compact' as const), full: fc.boolean() }) },
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { maxLength: 30 }), async (ops: Op[]) => {
+      fc.asyncProperty(fc.array(op, { maxLength: 30, size: 'medium' }), async (ops: Op[]) => {
         let db = await openDb({ dataDir: tmpDir() });
+        await db.createDatabase('d');
+        // "m s t" → value, and the series the index should list ("m s")
         const model = new Map<string, number>();
+        const live = new Set<string>();
+        const matches = (key: string, mm: number | null, s: number | null) => {
+          const [km, ks] = key.split(' ');
+          return (mm === null || km === String(mm)) && (s === null || ks === String(s));
+        };
+        const read = () => {
+          const got = new Map<string, number>();
+          for (const mm of [0, 1]) {
+            for (const c of db.select({ db: 'd', measurement: `m${mm}` })) c.times.forEach((ts, i) => got.set(`${mm} ${c.tags.s} ${ts}`, (c.values as Float64Array)[i]));
+          }
+          return got;
+        };
         for (const o of ops) {
           if (o.kind === 'write') {
-            const t = BigInt(o.t) * DAY; // spreads points over several shards
-            await db.write(`m,s=${o.series} v=${o.v} ${t}\n`, { db: 'd' });
-            model.set(`${o.series} ${t}`, o.v);
+            const ts = BigInt(o.t) * DAY; // spreads points over several shards
+            await db.write(`m${o.m},s=${o.series} v=${o.v} ${ts}\n`, { db: 'd' });
+            model.set(`${o.m} ${o.series} ${ts}`, o.v);
+            live.add(`${o.m} ${o.series}`);
+          } else if (o.kind === 'delete') {
+            const lo = BigInt(Math.min(o.t0, o.t1)) * DAY;
+            const hi = BigInt(Math.max(o.t0, o.t1)) * DAY + 1n; // exclusive: the later day's point goes too
+            await db.delete({
+              db: 'd',
+              measurement: o.m === null ? undefined : `m${o.m}`,
+              where: o.series === null ? [] : [{ key: 's', op: '=', value: String(o.series) }],
+              start: lo,
+              end: hi,
+            });
+            for (const k of [...model.keys()]) {
+              const ts = BigInt(k.split(' ')[2]);
+              if (matches(k, o.m, o.series) && ts >= lo && ts < hi) model.delete(k);
+            }
+          } else if (o.kind === 'dropSeries') {
+            await db.dropSeries({ db: 'd', measurement: o.m === null ? undefined : `m${o.m}`, where: [{ key: 's', op: '=', value: String(o.series) }] });
+            for (const k of [...model.keys()]) if (matches(k, o.m, o.series)) model.delete(k);
+            for (const k of [...live]) if (matches(k, o.m, o.series)) live.delete(k);
+          } else if (o.kind === 'dropMeasurement') {
+            await db.dropMeasurement('d', `m${o.m}`);
+            for (const k of [...model.keys()]) if (matches(k, o.m, null)) model.delete(k);
+            for (const k of [...live]) if (matches(k, o.m, null)) live.delete(k);
           } else if (o.kind === 'flush') await db.flush();
-          else if (o.kind === 'compact') await db.compact();
+          else if (o.kind === 'compact') await db.compact({ full: o.full });
           else db = await reopen(db);
+          // Every step reads back the model: deleted points vanish at once, later ones stay.
+          expect(read()).toEqual(model);
         }
-        const got = new Map<string, number>();
-        if (model.size > 0) {
-          for (const c of db.select({ db: 'd', measurement: 'm' })) {
-            c.times.forEach((t, i) => got.set(`${c.tags.s} ${t}`, (c.values as Float64Array)[i]));
-          }
-        }
-        expect(got).toEqual(model);
+        expect(db.measurements('d')).toEqual([...new Set([...live].map((k) => `m${k.split(' ')[0]}`))].sort());
+        // A full compaction leaves no tombstone behind and changes no answer.
+        await db.compact();
+        expect(fs.readdirSync(db.dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('tombstones'))).toEqual([]);
+        expect(read()).toEqual(model);
         await db.close();
         open.splice(open.indexOf(db), 1);
       }),

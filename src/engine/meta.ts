@@ -76,6 +76,17 @@ export class Meta {
     return meta;
   }
 
+  /** Sets (creating if needed) a retention policy's duration, ns as a decimal string ("0": forever). */
+  setRetention(db: string, rp: string, duration: string): RetentionPolicyMeta {
+    const meta = this.get(db);
+    if (!meta) throw new Error(`database "${db}" is not in the catalogue`);
+    validateName('retention policy', rp);
+    const policy = { ...(Object.hasOwn(meta.rps, rp) ? meta.rps[rp] : {}), duration };
+    meta.rps[rp] = policy;
+    this.save();
+    return policy;
+  }
+
   drop(db: string): void {
     if (!this.has(db)) return;
     delete this.data.databases[db];

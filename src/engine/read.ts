@@ -2,6 +2,9 @@
 // files of the shards that overlap the range (oldest file first), then the frozen
 // memtables and the active one, merged with newer sources winning on equal timestamps.
 //
+// Deleted points still in files are cut out through the shard's tombstones (each file
+// only by the tombstones made after it was written); the memtables lost them at once.
+//
 // A damaged block fails only its series: the column comes back with `error` set and the
 // damage is logged with file and offset; every other series is answered.
 
@@ -9,8 +12,11 @@ import { CorruptionError } from '../errors.js';
 import { wordsOf } from '../int64.js';
 import type { Memtable } from '../memtable/memtable.js';
 import { fieldTypeName, type Logger, type SelectRequest, type SeriesColumn } from '../types.js';
+import { cutRanges } from '../tsm/cut.js';
+import type { TsmReader } from '../tsm/index.js';
 import { mergeChunks, type Chunk } from '../tsm/merge.js';
-import type { DbStore } from './storage.js';
+import type { DbStore, Shard } from './storage.js';
+import { fileLast, type ShardTombstones, type Tombstone } from './tombstones.js';
 
 export interface ReadSources {
   store: DbStore;
@@ -18,7 +24,11 @@ export interface ReadSources {
   /** Oldest first: frozen memtables, then the active one. */
   memtables: Memtable[];
   logger: Logger;
+  /** The tombstones of a shard (deletes its files still hold points of). */
+  tombstones?: (shard: Shard) => ShardTombstones;
 }
+
+const NONE: Tombstone[] = [];
 
 export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColumn[] {
   const { store, rp, memtables } = src;
@@ -26,7 +36,11 @@ export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColum
   if (ids.isEmpty) return [];
   const wanted = req.field === undefined ? null : new Set(Array.isArray(req.field) ? req.field : [req.field]);
   const shards = store.shardsOverlapping(rp, req.start, req.end);
-  const files = shards.flatMap((s) => s.files);
+  const files: { f: TsmReader; dels: Tombstone[] }[] = [];
+  for (const s of shards) {
+    const ts = src.tombstones?.(s);
+    for (const f of s.files) files.push({ f, dels: ts && !ts.isEmpty ? ts.applying(f, fileLast(f)) : NONE });
+  }
   const parts = memtables.map((m) => m.find(req.db, rp)).filter((p) => p !== undefined);
   const [sHi, sLo] = req.start === undefined ? [-0x80000000, 0] : wordsOf(req.start);
   const end = req.end === undefined ? undefined : wordsOf(req.end);
@@ -36,7 +50,8 @@ export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColum
   for (const id of ids.iterate()) {
     const key = store.index.keyOf(id);
     const fields = new Set<string>();
-    for (const f of files) for (const name of f.fieldsOf(id)) fields.add(name);
+    for (const { f } of files) for (const name of f.fieldsOf(id)) fields.add(name);
+    const cuts = files.map(({ dels }) => (dels.length === 0 ? NONE : dels.filter((t) => t.ids.has(id))));
     const inMem = parts.map((p) => p.series.get(key));
     for (const s of inMem) if (s) for (const name of s.fields.keys()) fields.add(name);
     if (fields.size === 0) continue;
@@ -48,8 +63,9 @@ export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColum
       const base = { measurement: req.measurement, key, tags, field, type };
       try {
         const chunks: Chunk[] = [];
-        for (const f of files) {
-          const r = f.read(id, field, req.start, req.end);
+        for (let k = 0; k < files.length; k++) {
+          let r = files[k].f.read(id, field, req.start, req.end);
+          if (r && r.times.length > 0 && cuts[k].length > 0) r = cutRanges(r, cuts[k]);
           if (r && r.times.length > 0) chunks.push(r);
         }
         for (let k = 0; k < inMem.length; k++) {

@@ -122,6 +122,15 @@ export class DbStore {
     return [...this.shards.values()];
   }
 
+  /** Forgets a shard (retention): closes its files; the caller deletes its directory. */
+  dropShard(shard: Shard): void {
+    const k = `${shard.rp}\u0000${shard.start}`;
+    if (this.shards.get(k) === shard) this.shards.delete(k);
+    for (const f of shard.files) f.close();
+    shard.files.length = 0;
+    for (let i = this.damaged.length - 1; i >= 0; i--) if (path.dirname(this.damaged[i].file) === shard.dir) this.damaged.splice(i, 1);
+  }
+
   /** Persists the field types if they changed (before the WAL that taught them is dropped). */
   saveSchema(): void {
     const json = this.schemaJson();

@@ -2,26 +2,25 @@
 // open database for flushes and compactions, jobs queued and answered in order.
 
 import { Worker } from 'node:worker_threads';
+import type { CompactDelete } from '../tsm/cut.js';
 import type { TsmColumnInput, TsmFileMeta } from '../tsm/index.js';
+import { packColumns } from './packColumns.js';
 
 export class FileWorker {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (m: TsmFileMeta) => void; reject: (e: Error) => void }>();
 
-  /** Writes a TSM file in the worker; typed arrays of `columns` are transferred (unusable after). */
+  /** Writes a TSM file in the worker (the columns are packed into a few buffers first). */
   write(path: string, columns: TsmColumnInput[]): Promise<TsmFileMeta> {
-    const transfer: ArrayBuffer[] = [];
-    for (const c of columns) {
-      transfer.push(c.times.buffer as ArrayBuffer);
-      if (!Array.isArray(c.values)) transfer.push((c.values as Float64Array).buffer as ArrayBuffer);
-    }
-    return this.run({ kind: 'write', path, columns }, transfer);
+    const { packed, transfer } = packColumns(columns);
+    return this.run({ kind: 'write', path, packed }, transfer);
   }
 
-  /** Merges TSM files (oldest first) into `path` in the worker. */
-  compact(inputs: string[], path: string): Promise<TsmFileMeta> {
-    return this.run({ kind: 'compact', inputs, path }, []);
+  /** Merges TSM files (oldest first) into `path` in the worker, applying `deletes[i]`
+   * (tombstones) to `inputs[i]`. */
+  compact(inputs: string[], path: string, deletes?: CompactDelete[][]): Promise<TsmFileMeta> {
+    return this.run({ kind: 'compact', inputs, path, deletes }, []);
   }
 
   private run(job: object, transfer: ArrayBuffer[]): Promise<TsmFileMeta> {

@@ -118,6 +118,25 @@ export class Column {
     return freed;
   }
 
+  /** Removes entries [from, to) of a normalized column (a delete). Returns bytes freed. */
+  removeRange(from: number, to: number): number {
+    from = Math.max(0, from);
+    to = Math.min(this.n, to);
+    if (to <= from) return 0;
+    const k = to - from;
+    let freed = 16 * k;
+    this.time.copyWithin(2 * from, 2 * to, 2 * this.n);
+    if (this.type === STRING) {
+      for (let i = from; i < to; i++) freed += 8 + 2 * this.str[i].length;
+      this.str.splice(from, k);
+    } else {
+      this.bits.copyWithin(2 * from, 2 * to, 2 * this.n);
+    }
+    this.n -= k;
+    this.bytes -= freed;
+    return freed;
+  }
+
   /** Index of the first entry with time >= (hi, lo), on a normalized column. */
   lowerBound(hi: number, lo: number): number {
     let a = 0;

@@ -109,6 +109,21 @@ export class Partition {
     return added;
   }
 
+  /** Takes a series out whole (a dropped series); its id is never written again. */
+  removeSeries(s: Series): void {
+    if (this.series.get(s.key) !== s) return;
+    this.series.delete(s.key);
+    const list = this.byMeasurement.get(s.measurement);
+    if (list) {
+      const rest = list.filter((x) => x !== s);
+      if (rest.length > 0) this.byMeasurement.set(s.measurement, rest);
+      else this.byMeasurement.delete(s.measurement);
+    }
+    let bytes = 200 + 2 * s.key.length;
+    for (const [fk, col] of s.fields) bytes += 100 + 2 * fk.length + col.bytes;
+    this.bytes = Math.max(0, this.bytes - bytes);
+  }
+
   /** Series of a measurement that satisfy every matcher. */
   select(measurement: string, where: TagMatcher[] | undefined): Series[] {
     const list = this.byMeasurement.get(measurement);

@@ -12,6 +12,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { adminPlugin } from './admin.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
+import { deletePlugin } from './delete.js';
 import { registerErrorHandlers } from './errors.js';
 import { exportPlugin } from './export.js';
 import { healthPlugin } from './health.js';
@@ -88,6 +89,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(healthPlugin({ influxVersion: compat, commit }));
   await app.register(metricsPlugin(metrics));
   await app.register(writePlugin({ db: opts.db, bodyLimit }));
+  await app.register(deletePlugin({ db: opts.db, bodyLimit }));
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));
   return app;

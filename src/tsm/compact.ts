@@ -5,7 +5,13 @@
 // input only is copied block by block without decoding (addRawBlock); a column held by
 // several is decoded, merged with the newer file winning on equal timestamps (points
 // overwritten since drop out here) and re-encoded. Memory stays at one column at a time.
+//
+// Tombstones (`deletes`, one list per input: those that apply to that input, i.e. made
+// after it was written) drop their points here for good: a block wholly inside a deleted
+// range is skipped, one that overlaps a range is decoded, cut and re-encoded, and the
+// others are still copied raw. A series deleted whole simply does not reach the output.
 
+import { coveredBy, cutRanges, overlapsAny, rangesFor, type CompactDelete, type DeleteRange } from './cut.js';
 import { mergeChunks, type Chunk } from './merge.js';
 import type { FieldTypeCode } from '../types.js';
 import { TsmReader } from './reader.js';
@@ -21,8 +27,11 @@ function before(a: ColumnKey, b: ColumnKey): boolean {
   return a.seriesId < b.seriesId || (a.seriesId === b.seriesId && a.field < b.field);
 }
 
-/** Merges the files at `inputs` (oldest first) into `output`, published atomically. */
-export function compactFiles(inputs: readonly string[], output: string): TsmFileMeta {
+/**
+ * Merges the files at `inputs` (oldest first) into `output`, published atomically.
+ * `deletes[i]` are the tombstones to apply to `inputs[i]` (docs/format/tombstones.md).
+ */
+export function compactFiles(inputs: readonly string[], output: string, deletes?: readonly (readonly CompactDelete[])[]): TsmFileMeta {
   const readers = inputs.map((p) => TsmReader.open(p));
   const writer = new TsmWriter(output);
   try {
@@ -40,15 +49,25 @@ export function compactFiles(inputs: readonly string[], output: string): TsmFile
           holders.push(i);
         }
       }
+      const cuts = holders.map((i) => rangesFor(deletes?.[i], min!.seriesId));
       if (holders.length === 1) {
         const r = readers[holders[0]];
-        for (const ref of r.blocks(min.seriesId, min.field)) writer.addRawBlock(min.seriesId, min.field, min.type, ref, r.rawBlock(ref));
+        const ranges = cuts[0];
+        for (const ref of r.blocks(min.seriesId, min.field)) {
+          if (!overlapsAny(ranges, ref.minTime, ref.maxTime)) {
+            writer.addRawBlock(min.seriesId, min.field, min.type, ref, r.rawBlock(ref));
+          } else if (!coveredBy(ranges, ref.minTime, ref.maxTime)) {
+            const kept = cutRanges(r.readBlock(ref, min.type), ranges);
+            writer.add({ seriesId: min.seriesId, field: min.field, type: min.type, times: kept.times, values: kept.values });
+          }
+        }
       } else {
         const chunks: Chunk[] = [];
-        for (const i of holders) {
-          const c = readers[i].read(min.seriesId, min.field);
-          if (c && c.times.length > 0) chunks.push(c);
-        }
+        holders.forEach((i, k) => {
+          const ranges: DeleteRange[] = cuts[k];
+          const c = readers[i].read(min!.seriesId, min!.field);
+          if (c && c.times.length > 0) chunks.push(cutRanges(c, ranges));
+        });
         const merged = mergeChunks(chunks);
         writer.add({ seriesId: min.seriesId, field: min.field, type: min.type, times: merged.times, values: merged.values });
       }

@@ -47,6 +47,14 @@ describe('compaction planner', () => {
     expect(planCompaction([{ first: 1, last: 1, size: 1 }], { full: true })).toEqual([]);
   });
 
+  it('rewrites a file that tombstones apply to in a full plan, even alone', () => {
+    const f = (i: number, tombstoned = false): PlanFile => ({ first: i, last: i, size: 1, tombstoned });
+    expect(planCompaction([f(1, true)], { full: true })).toEqual([[0]]);
+    expect(planCompaction([f(1, true)], { full: false })).toEqual([]);
+    expect(planCompaction([f(1), f(2), f(3, true)], { full: true, maxRun: 2 })).toEqual([[0, 1], [2]]);
+    expect(planCompaction([f(1), f(2), f(3)], { full: true, maxRun: 2 })).toEqual([[0, 1]]);
+  });
+
   it('waits for a run of minRun small files', () => {
     const f = (size: number, i: number): PlanFile => ({ first: i, last: i, size });
     expect(planCompaction([1, 1, 1].map(f), { minRun: 4 })).toEqual([]);

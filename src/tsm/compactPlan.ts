@@ -8,7 +8,8 @@
 //
 // Rules (InfluxDB tsm1's levels, simplified):
 // - `full`: every shard with more than one file becomes one file (operators, benchmarks,
-//   and cold shards).
+//   and cold shards); a file that tombstones apply to is rewritten even when it is alone,
+//   so one full compaction gives the space of deleted points back.
 // - otherwise: runs of at least `minRun` consecutive small files (under `smallBytes`) are
 //   merged, at most `maxRun` files per group, so flushes do not pile up.
 
@@ -17,6 +18,8 @@ export interface PlanFile {
   first: number;
   last: number;
   size: number;
+  /** Tombstones (deletes) apply to this file: a full compaction rewrites it even alone. */
+  tombstoned?: boolean;
 }
 
 export interface PlanOptions {
@@ -29,19 +32,20 @@ export interface PlanOptions {
   maxRun?: number;
 }
 
-/** Groups of indexes into `files` (which must be ordered by age) to merge, each contiguous. */
+/** Groups of indexes into `files` (which must be ordered by age) to merge, each contiguous
+ * (a group of one only in a full plan, for a file that tombstones apply to). */
 export function planCompaction(files: readonly PlanFile[], opts: PlanOptions = {}): number[][] {
   const maxRun = Math.max(2, opts.maxRun ?? 32);
-  if (files.length < 2) return [];
   if (opts.full) {
     // One file in the end; very long histories merge in several passes of maxRun files.
     const groups: number[][] = [];
     for (let i = 0; i < files.length; i += maxRun) {
       const g = range(i, Math.min(files.length, i + maxRun));
-      if (g.length >= 2) groups.push(g);
+      if (g.length >= 2 || files[i].tombstoned) groups.push(g);
     }
     return groups;
   }
+  if (files.length < 2) return [];
   const smallBytes = opts.smallBytes ?? 64 * 1024 * 1024;
   const minRun = Math.max(2, opts.minRun ?? 4);
   const groups: number[][] = [];
