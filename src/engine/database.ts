@@ -40,7 +40,7 @@ import { flushMemtable, type FlushResult } from './flush.js';
 import { Meta, validateName } from './meta.js';
 import { selectColumns } from './read.js';
 import { decodeLineProtocolRecord, encodeLineProtocolHeader, RECORD_LINE_PROTOCOL, type LineProtocolRecord } from './records.js';
-import { DbStore, DEFAULT_SHARD_DURATION } from './storage.js';
+import { DbStore, shardDurationFor } from './storage.js';
 import { FileWorker } from './worker.js';
 import type { TagMatcher } from '../types.js';
 import type { Shard } from './storage.js';
@@ -530,7 +530,7 @@ export class Database {
         worker: this.worker,
         cache: this.cache,
         logger: this.log,
-        shardDuration: () => DEFAULT_SHARD_DURATION,
+        shardDuration: (db, rp) => this.shardDurationOf(db, rp),
         nextSeq: () => this.fileSeq++,
       });
       this.frozen.shift();
@@ -759,15 +759,27 @@ export class Database {
   }
 
   /** Sets how long a retention policy keeps data, in ns (0n: forever), creating the policy
-   * if needed. Shards entirely older than now - duration are dropped at the next check. */
-  setRetention(db: string, rp: string, durationNs: bigint): void {
+   * if needed, and optionally the span of its shards (default: InfluxDB's rule for the
+   * duration). Shards entirely older than now - duration are dropped at the next check;
+   * a new shard duration applies to shards created from then on. */
+  setRetention(db: string, rp: string, durationNs: bigint, opts: { shardDuration?: bigint } = {}): void {
     if (this.closed) throw closedError();
     if (!this.meta.get(db)) throw databaseNotFound(db);
     if (typeof durationNs !== 'bigint' || durationNs < 0n) {
       throw badRequest('STRATA_ERR_BAD_PARAMETER', `a retention duration is a number of nanoseconds, 0 or more (0 keeps data forever), not ${String(durationNs)}`);
     }
-    this.meta.setRetention(db, rp, durationNs.toString());
-    this.log.info({ db, rp, durationNs: durationNs.toString() }, 'retention policy set');
+    const sd = opts.shardDuration;
+    if (sd !== undefined && (typeof sd !== 'bigint' || sd < 1_000_000_000n)) {
+      throw badRequest('STRATA_ERR_BAD_PARAMETER', `a shard duration is a number of nanoseconds of at least one second, not ${String(sd)}`);
+    }
+    this.meta.setRetention(db, rp, durationNs.toString(), sd?.toString());
+    this.log.info({ db, rp, durationNs: durationNs.toString(), shardDurationNs: this.shardDurationOf(db, rp).toString() }, 'retention policy set');
+  }
+
+  /** The span of new shards of a retention policy. */
+  shardDurationOf(db: string, rp: string): bigint {
+    const p = this.meta.get(db)?.rps[rp];
+    return shardDurationFor(BigInt(p?.duration ?? '0'), p?.shardDuration !== undefined ? BigInt(p.shardDuration) : undefined);
   }
 
   /** Retention policy → duration in ns (0n: forever). */

@@ -258,3 +258,36 @@ describe('backpressure', () => {
     expect(n).toBe(acked * 500);
   });
 });
+
+describe('shard duration per retention policy', () => {
+  const HOUR = 3_600_000_000_000n;
+  it('follows InfluxDB defaults for the retention duration, or an explicit one, without moving old shards', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.createDatabase('d');
+    expect(db.shardDurationOf('d', 'autogen')).toBe(7n * 24n * HOUR);
+    db.setRetention('d', 'short', 24n * HOUR);
+    expect(db.shardDurationOf('d', 'short')).toBe(HOUR);
+    db.setRetention('d', 'month', 30n * 24n * HOUR);
+    expect(db.shardDurationOf('d', 'month')).toBe(24n * HOUR);
+    db.setRetention('d', 'custom', 0n, { shardDuration: 2n * HOUR });
+    expect(db.shardDurationOf('d', 'custom')).toBe(2n * HOUR);
+    expect(() => db.setRetention('d', 'bad', 0n, { shardDuration: 5n })).toThrow(/at least one second/);
+
+    const lines = [0n, HOUR, 2n * HOUR, 5n * HOUR].map((t, i) => `m v=${i} ${t}`).join('\n');
+    await db.write(lines, { db: 'd', rp: 'custom' });
+    await db.flush();
+    const shards = () =>
+      fs
+        .readdirSync(path.join(db.dataDir, 'db', 'd', 'custom'))
+        .filter((f) => /_/.test(f))
+        .sort((a, b) => Number(BigInt(a.split('_')[0]) - BigInt(b.split('_')[0])));
+    expect(shards()).toEqual([`0_${2n * HOUR}`, `${2n * HOUR}_${4n * HOUR}`, `${4n * HOUR}_${6n * HOUR}`]);
+    // a new shard duration applies to new shards only; points of existing shards stay put
+    db.setRetention('d', 'custom', 0n, { shardDuration: 24n * HOUR });
+    await db.write(`m v=9 ${HOUR + 1n}\nm v=10 ${30n * HOUR}\n`, { db: 'd', rp: 'custom' });
+    await db.flush();
+    expect(shards()).toEqual([`0_${2n * HOUR}`, `${2n * HOUR}_${4n * HOUR}`, `${4n * HOUR}_${6n * HOUR}`, `${24n * HOUR}_${48n * HOUR}`]);
+    const [c] = db.select({ db: 'd', rp: 'custom', measurement: 'm' });
+    expect([...(c.values as Float64Array)]).toEqual([0, 1, 9, 2, 3, 10]);
+  });
+});

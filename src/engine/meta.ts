@@ -10,6 +10,9 @@ import type { FsyncMode } from '../types.js';
 export interface RetentionPolicyMeta {
   /** Duration in ns as a decimal string; "0" keeps data forever. */
   duration: string;
+  /** Time span of each shard, ns as a decimal string; when absent it follows InfluxDB's
+   * default for the duration (see shardDurationFor in storage.ts). */
+  shardDuration?: string;
 }
 
 export interface DatabaseMeta {
@@ -76,12 +79,14 @@ export class Meta {
     return meta;
   }
 
-  /** Sets (creating if needed) a retention policy's duration, ns as a decimal string ("0": forever). */
-  setRetention(db: string, rp: string, duration: string): RetentionPolicyMeta {
+  /** Sets (creating if needed) a retention policy's duration and optionally its shard
+   * duration, ns as decimal strings ("0": forever). */
+  setRetention(db: string, rp: string, duration: string, shardDuration?: string): RetentionPolicyMeta {
     const meta = this.get(db);
     if (!meta) throw new Error(`database "${db}" is not in the catalogue`);
     validateName('retention policy', rp);
-    const policy = { ...(Object.hasOwn(meta.rps, rp) ? meta.rps[rp] : {}), duration };
+    const policy: RetentionPolicyMeta = { ...(Object.hasOwn(meta.rps, rp) ? meta.rps[rp] : {}), duration };
+    if (shardDuration !== undefined) policy.shardDuration = shardDuration;
     meta.rps[rp] = policy;
     this.save();
     return policy;

@@ -20,6 +20,18 @@ import { removeStaleTemp, writeFileAtomic } from './meta.js';
 /** InfluxDB's default shard group duration for policies that keep data forever. */
 export const DEFAULT_SHARD_DURATION = 7n * 24n * 3600n * 1_000_000_000n;
 
+const HOUR = 3600n * 1_000_000_000n;
+
+/** InfluxDB 1.x's default shard duration for a retention duration (0 = forever): under
+ * 2 days 1 h, under 6 months 1 day, else 7 days; an explicit one wins. */
+export function shardDurationFor(duration: bigint, explicit?: bigint): bigint {
+  if (explicit !== undefined && explicit > 0n) return explicit;
+  if (duration <= 0n) return DEFAULT_SHARD_DURATION;
+  if (duration < 48n * HOUR) return HOUR;
+  if (duration < 180n * 24n * HOUR) return 24n * HOUR;
+  return DEFAULT_SHARD_DURATION;
+}
+
 export interface Shard {
   rp: string;
   start: bigint;
