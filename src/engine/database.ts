@@ -479,6 +479,20 @@ export class Database {
   }
 
   /** Live series per database (the series index of each open database). */
+  /** TSM files and bytes of every shard that has files (metrics). */
+  shardStats(): { db: string; rp: string; shard: string; files: number; bytes: number }[] {
+    const out: { db: string; rp: string; shard: string; files: number; bytes: number }[] = [];
+    for (const [name, s] of this.stores) {
+      for (const shard of s.allShards()) {
+        if (shard.files.length === 0) continue;
+        let bytes = 0;
+        for (const f of shard.files) bytes += f.meta.size;
+        out.push({ db: name, rp: shard.rp, shard: `${shard.start}_${shard.end}`, files: shard.files.length, bytes });
+      }
+    }
+    return out;
+  }
+
   seriesCounts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, store] of this.stores) out[name] = store.index.seriesCount;

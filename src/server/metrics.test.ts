@@ -67,6 +67,12 @@ describe('GET /metrics', () => {
     expect(sample(text, 'strata_flushes_total')).toBe(1);
     expect(s.tsmFiles).toBe(2); // one per database
     expect(sample(text, 'strata_tsm_files')).toBe(s.tsmFiles);
+    expect(db.shardStats().length).toBe(2);
+    for (const sh of db.shardStats()) {
+      const labels = `db="${sh.db}",rp="${sh.rp}",shard="${sh.shard}"`;
+      expect(sample(text, 'strata_shard_tsm_files', labels)).toBe(sh.files);
+      expect(sample(text, 'strata_shard_tsm_bytes', labels)).toBe(sh.bytes);
+    }
     expect(sample(text, 'strata_tsm_bytes')).toBe(s.tsmBytes);
     expect(s.tsmBytes).toBeGreaterThan(0);
     expect(sample(text, 'strata_block_cache_misses_total')).toBe(s.blockCacheMisses);

@@ -87,6 +87,27 @@ export function createMetrics(): Metrics {
     },
   });
 
+  // Per shard: labels db, rp and shard (its bounds in ns, as in its directory name).
+  const shardGauge = (name: string, help: string, pick: (x: { files: number; bytes: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['db', 'rp', 'shard'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        let shards: ReturnType<Database['shardStats']>;
+        try {
+          shards = db ? db.shardStats() : [];
+        } catch {
+          return;
+        }
+        for (const x of shards) this.set({ db: x.db, rp: x.rp, shard: x.shard }, pick(x));
+      },
+    });
+  shardGauge('strata_shard_tsm_files', 'TSM files of one shard.', (x) => x.files);
+  shardGauge('strata_shard_tsm_bytes', 'Bytes of the TSM files of one shard.', (x) => x.bytes);
+
   const fsync = new Histogram({
     name: 'strata_wal_fsync_seconds',
     help: 'Duration of WAL fsync calls (one call may make many concurrent writes durable).',
