@@ -47,6 +47,7 @@ import type { Shard } from './storage.js';
 import { applyDelete, checkMatchers, type DeleteRequest, type DeleteResult, type DeleteTarget, type DropSeriesRequest } from './deletes.js';
 import { decodeDeleteRecord, encodeDeleteRecord, RECORD_DELETE, type DeleteSpec } from './records.js';
 import { fileLast, MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry, type Tombstone } from './tombstones.js';
+import { fsyncDirSync } from '../fsutil.js';
 
 export type { DeleteRequest, DeleteResult, DropSeriesRequest };
 
@@ -617,7 +618,7 @@ export class Database {
             if (f.path !== out) fs.rmSync(f.path, { force: true });
           }
           if (!output) fs.rmSync(out, { force: true }); // every point was deleted
-          syncDir(shard.dir);
+          fsyncDirSync(shard.dir);
           const pruned = ts.afterCompaction(shard.files, fileLast, output, [...applied], damagedLasts(store, shard));
           merged += inputs.length;
           files++;
@@ -850,7 +851,7 @@ export class Database {
           this.log.info({ db: name, rp, shard: shard.dir, start: String(shard.start), end: String(shard.end), files: fileCount, bytes }, 'retention: dropped an expired shard');
         }
         const rpDir = path.join(store.dir, rp);
-        if (dropped > 0 && fs.existsSync(rpDir)) syncDir(rpDir);
+        if (dropped > 0 && fs.existsSync(rpDir)) fsyncDirSync(rpDir);
         shards += dropped;
       }
     }
@@ -906,14 +907,6 @@ function checkDeleteMatchers(where: readonly TagMatcher[]): void {
   checkMatchers(where);
 }
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Opens (creating if needed) a Strata database directory. */
 export function openDatabase(opts: OpenOptions): Promise<Database> {

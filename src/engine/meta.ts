@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { badRequest } from '../errors.js';
 import type { FsyncMode } from '../types.js';
+import { fsyncDirSync } from '../fsutil.js';
 
 export interface RetentionPolicyMeta {
   /** Duration in ns as a decimal string; "0" keeps data forever. */
@@ -119,12 +120,7 @@ export function writeFileAtomic(file: string, contents: string | Buffer): void {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
-  const dfd = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dfd);
-  } finally {
-    fs.closeSync(dfd);
-  }
+  fsyncDirSync(path.dirname(file));
 }
 
 /** Deletes the temporary file a crash in writeFileAtomic(file) may have left (also the

@@ -22,6 +22,7 @@ import type { Logger } from '../types.js';
 import { crc32c } from '../wal/crc32c.js';
 import { writeFileAtomic } from './meta.js';
 import type { Shard } from './storage.js';
+import { fsyncDirSync } from '../fsutil.js';
 
 export const TOMBSTONE_FILE = 'tombstones';
 export const TOMBSTONE_MAGIC = Buffer.from('STRATATB', 'latin1');
@@ -209,7 +210,7 @@ export class ShardTombstones {
     } finally {
       fs.closeSync(fd);
     }
-    if (fresh) syncDir(dir);
+    if (fresh) fsyncDirSync(dir);
     for (const t of todo) t.persisted = true;
   }
 
@@ -235,7 +236,7 @@ export class ShardTombstones {
     if (stored.length === 0) {
       if (fs.existsSync(this.file)) {
         fs.rmSync(this.file, { force: true });
-        syncDir(path.dirname(this.file));
+        fsyncDirSync(path.dirname(this.file));
       }
     } else {
       writeFileAtomic(this.file, Buffer.concat([encodeHeader(), ...stored.map(encodeEntry)]));
@@ -263,14 +264,6 @@ export class TombstoneRegistry {
   }
 }
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 const lastSeq = new WeakMap<TsmReader, number>();
 

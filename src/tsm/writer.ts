@@ -12,6 +12,7 @@ import type { ColumnValues, FieldTypeCode } from '../types.js';
 import { crc32c } from '../wal/crc32c.js';
 import { BLOCK_CRC_SIZE, encodeFooter, encodeHeader, FOOTER_SIZE, TEMP_SUFFIX } from './format.js';
 import { IndexBuilder } from './indexCodec.js';
+import { fsyncDirSync } from '../fsutil.js';
 
 export interface TsmColumnInput {
   seriesId: number;
@@ -160,7 +161,7 @@ export class TsmWriter {
       fs.closeSync(this.fd);
       this.fd = -1;
       fs.renameSync(this.tmpPath, this.path);
-      syncDir(nodePath.dirname(this.path));
+      fsyncDirSync(nodePath.dirname(this.path));
       this.state = 'done';
       const ix = this.index;
       return {
@@ -212,14 +213,6 @@ function writeAll(fd: number, buf: Uint8Array, len: number): void {
   while (done < len) done += fs.writeSync(fd, buf, done, len - done);
 }
 
-function syncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Times must rise strictly; compared as (signed high word, low word), no BigInt per point. */
 function checkSorted(times: BigInt64Array, seriesId: number, field: string): void {

@@ -2,10 +2,10 @@
 // faults (a failing fsync, a full disk) without patching `node:fs`.
 
 import * as fs from 'node:fs';
-import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { StrataError } from '../errors.js';
+export { fsyncDir, fsyncDirSync } from '../fsutil.js';
 import { encodeSegmentHeader, segmentName } from './format.js';
 
 export interface WalIo {
@@ -41,48 +41,6 @@ export function writeFully(io: WalIo, fd: number, bufs: Uint8Array[], total: num
     const n = io.writev(fd, rest, position + done);
     if (n <= 0) throw Object.assign(new Error('write(2) wrote no bytes'), { code: 'EIO' });
     done += n;
-  }
-}
-
-// A directory is fsynced so that a file's creation, rename or deletion survives a crash
-// (POSIX leaves directory entries in the page cache until then). Windows cannot open a
-// directory for fsync and journals its metadata anyway, so the call is skipped there.
-function skipDirSync(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return process.platform === 'win32' && (code === 'EPERM' || code === 'EISDIR' || code === 'EACCES');
-}
-
-export function fsyncDirSync(dir: string): void {
-  let fd: number;
-  try {
-    fd = fs.openSync(dir, 'r');
-  } catch (e) {
-    if (skipDirSync(e)) return;
-    throw e;
-  }
-  try {
-    fs.fsyncSync(fd);
-  } catch (e) {
-    if (!skipDirSync(e)) throw e;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-export async function fsyncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, 'r');
-  } catch (e) {
-    if (skipDirSync(e)) return;
-    throw e;
-  }
-  try {
-    await fh.sync();
-  } catch (e) {
-    if (!skipDirSync(e)) throw e;
-  } finally {
-    await fh.close();
   }
 }
 
