@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { setInt64 } from '../int64.js';
 import { FLOAT, INTEGER, STRING } from '../types.js';
-import { Column } from './column.js';
+import { Column, STRING_VALUE_BYTES } from './column.js';
 
 /** Appends (time, value) pairs through the word-level API the memtable uses. */
 function fill(col: Column, points: [bigint, bigint | string][]): void {
@@ -57,6 +57,30 @@ describe('memtable column', () => {
     const { times, values } = col.slice(0, col.n);
     expect([...times]).toEqual([1n, 2n, 3n]);
     expect(values).toEqual(['a', 'b', 'C']);
+  });
+
+  it('counts its arrays at allocated capacity and each string with its V8 cost', () => {
+    const col = new Column(FLOAT);
+    expect(col.bytes).toBe(col.time.byteLength + col.bits.byteLength);
+    let sum = col.bytes;
+    const tw = new Uint32Array(2);
+    const vw = new Uint32Array(2);
+    for (let i = 0; i < 1000; i++) {
+      setInt64(tw, 0, BigInt(i));
+      sum += col.append(tw, 0, vw, 0, undefined);
+      // Always the capacity, not the used length (doubling leaves up to half unused).
+      expect(col.bytes).toBe(col.time.byteLength + col.bits.byteLength);
+    }
+    expect(sum).toBe(col.bytes);
+    expect(col.bytes).toBe(1024 * 16);
+
+    const str = new Column(STRING);
+    fill(str, [[2n, 'hello'], [1n, 'hi'], [2n, 'bye']]);
+    expect(str.bytes).toBe(str.time.byteLength + 3 * STRING_VALUE_BYTES + 5 + 2 + 3);
+    expect(str.bytes - str.normalize()).toBe(str.time.byteLength + 2 * STRING_VALUE_BYTES + 2 + 3);
+    expect(str.bytes).toBe(str.time.byteLength + 2 * STRING_VALUE_BYTES + 2 + 3);
+    expect(str.bytes - str.removeRange(0, 1)).toBe(str.time.byteLength + STRING_VALUE_BYTES + 3);
+    expect(str.bytes).toBe(str.time.byteLength + STRING_VALUE_BYTES + 3);
   });
 
   it('finds range bounds across the sign and 2^32 boundaries', () => {

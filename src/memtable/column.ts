@@ -9,6 +9,24 @@
 
 import { BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, type ColumnValues, type FieldTypeCode } from '../types.js';
 
+// Memory accounting. `bytes` is meant to be what the column really holds, so the memory
+// budget means something (measured with `bench/memory.ts` and heap deltas, Node 20):
+//   - the typed arrays count at their allocated capacity (they double when full, so up to
+//     half of it is slack), not at their used length;
+//   - each string value costs its V8 string (16-byte header, rounded, plus one byte per
+//     char for the one-byte strings line protocol gives for ASCII) and its slot in the
+//     `str` array (8 bytes, grown by half when full): STRING_VALUE_BYTES + length;
+//   - the Column object, its two typed-array and ArrayBuffer objects, the `str` array and
+//     its entry in the series' field Map: COLUMN_BYTES (+ two bytes per char of the key).
+/** Fixed cost of a column beyond its arrays' capacity (measured: ~570 bytes). */
+export const COLUMN_BYTES = 600;
+/** Cost of one string value beyond its chars (measured: ~29 bytes for a 2-char value). */
+export const STRING_VALUE_BYTES = 32;
+/** Cost of a string value (one-byte chars assumed; two-byte strings are undercounted by their length). */
+export function stringValueBytes(s: string): number {
+  return STRING_VALUE_BYTES + s.length;
+}
+
 export class Column {
   readonly type: FieldTypeCode;
   n = 0;
@@ -19,7 +37,11 @@ export class Column {
   str: string[];
   /** Timestamps strictly increasing in arrival order (so already sorted and unique). */
   sorted = true;
-  /** Approximate heap bytes of this column's data (for the memtable size limit). */
+  /**
+   * Bytes of this column's arrays at their allocated capacity plus its string values (for
+   * the memtable size limit and the memory budget; the fixed COLUMN_BYTES is counted by the
+   * owner, which also knows the field key).
+   */
   bytes = 0;
 
   constructor(type: FieldTypeCode, capacity = 16) {
@@ -27,12 +49,14 @@ export class Column {
     this.time = new Uint32Array(capacity * 2);
     this.bits = type === STRING ? new Uint32Array(0) : new Uint32Array(capacity * 2);
     this.str = [];
+    this.bytes = this.time.byteLength + this.bits.byteLength;
   }
 
   /** Appends time (from tw at 2*ti) and value (from vw at 2*vj, or s for strings). Returns bytes added. */
   append(tw: Uint32Array, ti: number, vw: Uint32Array, vj: number, s: string | undefined): number {
     const n = this.n;
-    if (2 * n === this.time.length) this.grow();
+    let added = 0;
+    if (2 * n === this.time.length) added = this.grow();
     const t = this.time;
     const lo = tw[2 * ti];
     const hi = tw[2 * ti + 1];
@@ -43,10 +67,10 @@ export class Column {
     }
     t[2 * n] = lo;
     t[2 * n + 1] = hi;
-    let added = 16;
     if (this.type === STRING) {
-      this.str[n] = s ?? '';
-      added += 8 + 2 * (s?.length ?? 0);
+      const v = s ?? '';
+      this.str[n] = v;
+      added += STRING_VALUE_BYTES + v.length;
     } else {
       this.bits[2 * n] = vw[2 * vj];
       this.bits[2 * n + 1] = vw[2 * vj + 1];
@@ -56,7 +80,9 @@ export class Column {
     return added;
   }
 
-  private grow(): void {
+  /** Doubles the capacity. Returns the bytes added (new capacity minus old). */
+  private grow(): number {
+    const before = this.time.byteLength + this.bits.byteLength;
     const cap = Math.max(16, this.n * 2);
     const t = new Uint32Array(cap * 2);
     t.set(this.time);
@@ -66,9 +92,13 @@ export class Column {
       b.set(this.bits);
       this.bits = b;
     }
+    return this.time.byteLength + this.bits.byteLength - before;
   }
 
-  /** Sorts by time and keeps the last written value of each timestamp. Returns bytes freed. */
+  /**
+   * Sorts by time and keeps the last written value of each timestamp. Returns bytes freed
+   * (dropped values, and the capacity given back: the new arrays fit the values left).
+   */
   normalize(): number {
     if (this.sorted) return 0;
     const n = this.n;
@@ -90,13 +120,13 @@ export class Column {
     const nb = this.type === STRING ? this.bits : new Uint32Array(Math.max(16, n) * 2);
     const ns: string[] = [];
     let m = 0;
-    let freed = 0;
+    let freed = this.time.byteLength + this.bits.byteLength - nt.byteLength - nb.byteLength;
     for (let k = 0; k < n; k++) {
       const i = idx[k];
       if (k + 1 < n) {
         const j = idx[k + 1];
         if (t[2 * i] === t[2 * j] && t[2 * i + 1] === t[2 * j + 1]) {
-          freed += 16 + (this.type === STRING ? 8 + 2 * this.str[i].length : 0);
+          if (this.type === STRING) freed += STRING_VALUE_BYTES + this.str[i].length;
           continue; // a newer write of the same timestamp follows
         }
       }
@@ -124,10 +154,11 @@ export class Column {
     to = Math.min(this.n, to);
     if (to <= from) return 0;
     const k = to - from;
-    let freed = 16 * k;
+    // The arrays keep their capacity: only string values are given back.
+    let freed = 0;
     this.time.copyWithin(2 * from, 2 * to, 2 * this.n);
     if (this.type === STRING) {
-      for (let i = from; i < to; i++) freed += 8 + 2 * this.str[i].length;
+      for (let i = from; i < to; i++) freed += STRING_VALUE_BYTES + this.str[i].length;
       this.str.splice(from, k);
     } else {
       this.bits.copyWithin(2 * from, 2 * to, 2 * this.n);
