@@ -118,6 +118,10 @@ export function parsePrecision(p: string | undefined): Precision {
 
 const realNow = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
+/** Memory of one series in its index: key string, postings and maps (bench/index.ts
+ * measured 267-297 bytes per series at 1M devops series). */
+const INDEX_BYTES_PER_SERIES = 300;
+
 export class Database {
   readonly dataDir: string;
   private readonly opts: Required<Pick<OpenOptions, 'fsync' | 'autoCreateDatabases' | 'memtableBytes'>> & OpenOptions;
@@ -267,7 +271,11 @@ export class Database {
 
   /** Backpressure: refuses a write while the memtables are at their share of the budget. */
   private checkMemory(): void {
-    const cap = (this.opts.memoryBudget ?? 1024 * 1024 * 1024) - this.cache.budgetBytes;
+    // One budget: the block cache's byte budget and the series indexes' estimated memory
+    // come off the top; the memtables get the rest.
+    let index = 0;
+    for (const s of this.stores.values()) index += s.index.stats().ids * INDEX_BYTES_PER_SERIES;
+    const cap = (this.opts.memoryBudget ?? 1024 * 1024 * 1024) - this.cache.budgetBytes - index;
     let held = this.active.bytes;
     for (const f of this.frozen) held += f.mem.bytes;
     if (held < cap) return;
@@ -275,7 +283,8 @@ export class Database {
     this.counters.overloaded++;
     const mib = (n: number) => (n / 1048576).toFixed(0);
     throw new OverloadedError(
-      `writes are arriving faster than they reach disk: memtables hold ${mib(held)} MiB of the ${mib(cap)} MiB the memory budget leaves them; retry after 1 s (raise --memory-budget for more headroom)`,
+      `writes are arriving faster than they reach disk: memtables hold ${mib(held)} MiB of the ${mib(Math.max(0, cap))} MiB the memory budget leaves them ` +
+        `(after ${mib(this.cache.budgetBytes)} MiB of block cache and ~${mib(index)} MiB of series index); retry after 1 s, or raise --memory-budget`,
       1,
     );
   }

@@ -291,3 +291,13 @@ describe('shard duration per retention policy', () => {
     expect([...(c.values as Float64Array)]).toEqual([0, 1, 9, 2, 3, 10]);
   });
 });
+
+describe('one memory budget', () => {
+  it('counts the series index against the budget, and says so', async () => {
+    const db = await openDb({ dataDir: tmpDir(), memtableBytes: 1 << 30, blockCacheBytes: 0, memoryBudget: 2 * 1024 * 1024 });
+    let body = '';
+    for (let i = 0; i < 8000; i++) body += `m,host=h${i} v=1 1\n`; // ~2.3 MiB of index alone
+    await db.write(body, { db: 'd' });
+    await expect(db.write('m,host=h0 v=2 2\n', { db: 'd' })).rejects.toThrow(/MiB of series index.*raise --memory-budget/);
+  });
+});
