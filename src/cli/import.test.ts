@@ -1,11 +1,13 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../engine/database.js';
 import { exportLineProtocol } from '../engine/export.js';
-import { LineBatcher, formatSummary, importLineProtocol } from './import.js';
+import { LineBatcher, formatSummary, importLineProtocol, writeWithBackpressure } from './import.js';
+import { OverloadedError } from '../errors.js';
 import { main } from './main.js';
 import { removeTempDirs, tempDir, testIo } from './testing/io.js';
 
@@ -314,5 +316,23 @@ describe('formatSummary', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('import under backpressure', () => {
+  it('waits for a flush instead of failing when memtables reach the memory budget', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-import-bp-'));
+    const db = await openDatabase({ dataDir, fsync: 'off', memtableBytes: 1 << 30, blockCacheBytes: 0, memoryBudget: 64 * 1024 });
+    try {
+      const batch = (k: number) => Buffer.from(Array.from({ length: 4000 }, (_, i) => `m,k=${i % 10} v=${i} ${k * 10000 + i}`).join('\n'));
+      await db.write(batch(0), { db: 'd' }); // takes the memtables past the budget
+      await expect(db.write(batch(1), { db: 'd' })).rejects.toBeInstanceOf(OverloadedError);
+      await expect(writeWithBackpressure(db, batch(1), { db: 'd' })).resolves.toMatchObject({ points: 4000 });
+      expect(db.stats().flushes).toBeGreaterThanOrEqual(1);
+      expect(db.select({ db: 'd', measurement: 'm' }).reduce((n, c) => n + c.times.length, 0)).toBe(8000);
+    } finally {
+      await db.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { openDatabase, parsePrecision, type Database } from '../engine/database.js';
-import { StrataError } from '../errors.js';
+import { OverloadedError, StrataError } from '../errors.js';
 import type { FsyncMode, LineError, Precision } from '../types.js';
 import {
   DATA_DIR_FLAG,
@@ -206,7 +206,7 @@ export async function importLineProtocol(
       if (line === -1) return;
       throw new NoDatabaseError(firstLine + line);
     }
-    const r = await db.write(buf, { db: target, rp, precision, fsync });
+    const r = await writeWithBackpressure(db, buf, { db: target, rp, precision, fsync });
     dbs.add(target);
     sum.points += r.points;
     sum.values += r.values;
@@ -491,4 +491,16 @@ export function formatSummary(file: string, s: ImportSummary, seconds: number): 
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** An import reads faster than any flush: when the engine pushes back, let the flush finish and go on. */
+export async function writeWithBackpressure(db: Database, buf: Buffer, opts: Parameters<Database['write']>[1]): ReturnType<Database['write']> {
+  for (;;) {
+    try {
+      return await db.write(buf, opts);
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+      await db.flush();
+    }
+  }
 }
