@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TsmReader } from '../tsm/index.js';
 import { openDatabase, type Database } from './database.js';
+import { exportLineProtocol } from './export.js';
 
 const dirs: string[] = [];
 const open: Database[] = [];
@@ -50,6 +51,11 @@ describe('damaged TSM files', () => {
     expect(hosts(db)).toEqual([['a', 'error'], ['b', [3]], ['c', [4]]]);
     expect(cols[0].error).toContain(files[0]);
     expect(cols[0].error).toContain(`offset ${ref.offset}`);
+    // export goes on with the other series and names the damaged one in a comment line
+    const text = [...exportLineProtocol(db, { db: 'd' })].join('');
+    expect(text).toMatch(/^# error: series cpu,host=a field v: .*offset \d+/m);
+    expect(text).toContain('cpu,host=b v=3 1\n');
+    expect(text).toContain('cpu,host=c v=4 1\n');
   });
 
   it('opens with a file whose index is damaged left out, and serves the rest', async () => {

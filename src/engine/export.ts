@@ -30,7 +30,12 @@ export function* exportLineProtocol(db: Database, opts: ExportOptions): Generato
     for (let a = 0; a < cols.length; ) {
       let b = a + 1;
       while (b < cols.length && cols[b].key === cols[a].key) b++;
-      for (const line of seriesLines(cols.slice(a, b))) {
+      // A series that could not be read (a damaged block) is named in a comment line, so
+      // the export goes on with the rest and importing it back skips the note.
+      const damaged = cols.slice(a, b).filter((c) => c.error !== undefined);
+      for (const c of damaged) buf += `# error: series ${c.key} field ${c.field}: ${c.error!.replace(/[\r\n]+/g, ' ')}\n`;
+      const readable = cols.slice(a, b).filter((c) => c.error === undefined);
+      for (const line of readable.length > 0 ? seriesLines(readable) : []) {
         buf += line;
         if (buf.length >= CHUNK) {
           yield buf;
