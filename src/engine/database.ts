@@ -17,8 +17,7 @@ import { LineProtocolParser } from '../ingest/lineprotocol.js';
 import { measurementOf } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
-import { parseTsmFileName, planCompaction, tsmFileName } from '../tsm/compactPlan.js';
-import { BlockCache, TsmReader } from '../tsm/index.js';
+import { BlockCache } from '../tsm/index.js';
 import { Wal, type WalRecord } from '../wal/wal.js';
 import { badRequest, closedError, databaseNotFound, OverloadedError, StrataError } from '../errors.js';
 import {
@@ -36,6 +35,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '../types.js';
+import { compactShard, type CompactDeps } from './compaction.js';
 import { flushMemtable, type FlushResult } from './flush.js';
 import { Meta, validateName } from './meta.js';
 import { selectColumns } from './read.js';
@@ -46,7 +46,7 @@ import type { TagMatcher } from '../types.js';
 import type { Shard } from './storage.js';
 import { applyDelete, checkMatchers, type DeleteRequest, type DeleteResult, type DeleteTarget, type DropSeriesRequest } from './deletes.js';
 import { decodeDeleteRecord, encodeDeleteRecord, RECORD_DELETE, type DeleteSpec } from './records.js';
-import { fileLast, MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry, type Tombstone } from './tombstones.js';
+import { MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry } from './tombstones.js';
 import { fsyncDirSync } from '../fsutil.js';
 
 export type { DeleteRequest, DeleteResult, DropSeriesRequest };
@@ -592,54 +592,24 @@ export class Database {
   }
 
   private async compactOnce(full: boolean): Promise<{ merged: number; files: number }> {
-    let merged = 0;
-    let files = 0;
+    const total = { merged: 0, files: 0 };
+    const deps: CompactDeps = {
+      worker: this.worker,
+      cache: this.cache,
+      tombstones: this.tombstones,
+      logger: this.log,
+      closed: () => this.closed,
+      compacted: () => this.counters.compactions++,
+    };
     for (const store of this.stores.values()) {
       for (const shard of store.allShards()) {
-        const ts = this.tombstones.of(shard);
-        const plan = planCompaction(
-          shard.files.map((f) => ({ ...parseTsmFileName(path.basename(f.path))!, size: f.meta.size, tombstoned: ts.applying(f, fileLast(f)).length > 0 })),
-          { full },
-        );
-        // Readers, not indexes: each merge changes the positions of the files after it.
-        for (const inputs of plan.map((group) => group.map((i) => shard.files[i]))) {
-          if (this.closed) return { merged, files };
-          const first = parseTsmFileName(path.basename(inputs[0].path))!.first;
-          const last = parseTsmFileName(path.basename(inputs[inputs.length - 1].path))!.last;
-          const out = path.join(shard.dir, tsmFileName(first, last));
-          const t0 = Date.now();
-          // Tombstones made after an input was written drop its points from the output.
-          const applied = new Set<Tombstone>();
-          const deletes = inputs.map((f) => {
-            const list = ts.applying(f, fileLast(f));
-            for (const t of list) applied.add(t);
-            return ShardTombstones.forWorker(list);
-          });
-          const meta = await this.worker.compact(inputs.map((f) => f.path), out, applied.size > 0 ? deletes : undefined);
-          // The output takes the run's place; the inputs go (a crash before they are deleted
-          // leaves them covered by the output's range, and the next open removes them). A
-          // lone input (rewritten to drop deleted points) is replaced in place by the rename.
-          const output = meta.pointCount > 0 ? TsmReader.open(out, { cache: this.cache }) : null;
-          const at = shard.files.indexOf(inputs[0]);
-          shard.files.splice(at, inputs.length, ...(output ? [output] : []));
-          for (const f of inputs) {
-            f.close();
-            if (f.path !== out) fs.rmSync(f.path, { force: true });
-          }
-          if (!output) fs.rmSync(out, { force: true }); // every point was deleted
-          fsyncDirSync(shard.dir);
-          const pruned = ts.afterCompaction(shard.files, fileLast, output, [...applied], damagedLasts(store, shard));
-          merged += inputs.length;
-          files++;
-          this.counters.compactions++;
-          this.log.info(
-            { shard: shard.dir, inputs: inputs.length, bytes: meta.size, points: meta.pointCount, tombstones: applied.size, tombstonesDropped: pruned, ms: Date.now() - t0 },
-            'compacted',
-          );
-        }
+        const r = await compactShard(store, shard, full, deps);
+        total.merged += r.merged;
+        total.files += r.files;
+        if (this.closed) return total;
       }
     }
-    return { merged, files };
+    return total;
   }
 
   // ---- deletes and retention ----------------------------------------------------------
@@ -896,12 +866,6 @@ export class Database {
     await this.wal.close();
     for (const s of this.stores.values()) await s.close();
   }
-}
-
-/** Last sequences of the damaged (left out) files of a shard: tombstones that apply to
- * them stay, in case the files are restored. */
-function damagedLasts(store: DbStore, shard: Shard): number[] {
-  return store.damaged.filter((d) => path.dirname(d.file) === shard.dir).map((d) => parseTsmFileName(path.basename(d.file))?.last ?? 0);
 }
 
 /** Checks delete matchers before anything is logged: known operators, a tag key, and
