@@ -13,10 +13,11 @@ import path from 'node:path';
 import { getInt64, wordsOf } from '../int64.js';
 import type { Memtable } from '../memtable/memtable.js';
 import { tsmFileName } from '../tsm/compactPlan.js';
-import { TsmReader, type BlockCache, type TsmColumnInput } from '../tsm/index.js';
+import { TsmReader, type BlockCache } from '../tsm/index.js';
 import type { Logger } from '../types.js';
 import type { DbStore, Shard } from './storage.js';
 import type { FileWorker } from './worker.js';
+import { packColumnRefs, type ColumnRef } from './packColumns.js';
 
 export interface FlushDeps {
   stores: Map<string, DbStore>;
@@ -50,7 +51,9 @@ export async function flushMemtable(frozen: Memtable, deps: FlushDeps): Promise<
     const rp = pkey.slice(sep + 1);
     const store = deps.stores.get(db)!;
     const d = deps.shardDuration(db, rp);
-    const byShard = new Map<Shard, TsmColumnInput[]>();
+    // Runs of columns per shard, as references: each shard is packed (one copy) and
+    // written in turn, so a flush holds one shard's copy at a time, not all of them.
+    const byShard = new Map<Shard, ColumnRef[]>();
     const series = [...part.series.values()].sort((a, b) => a.id - b.id);
     for (const s of series) {
       const fields = [...s.fields.keys()].sort();
@@ -63,19 +66,19 @@ export async function flushMemtable(frozen: Memtable, deps: FlushDeps): Promise<
           const shard = store.shardFor(rp, t0, d);
           const [hi, lo] = wordsOf(shard.end);
           const to = Math.min(col.n, col.lowerBound(hi, lo));
-          const { times, values } = col.slice(from, to);
           let list = byShard.get(shard);
           if (!list) byShard.set(shard, (list = []));
-          list.push({ seriesId: s.id, field: f, type: col.type, times, values });
+          list.push({ seriesId: s.id, field: f, col, from, to });
           from = to;
         }
       }
     }
-    for (const [shard, columns] of byShard) {
+    for (const [shard, refs] of byShard) {
       fs.mkdirSync(shard.dir, { recursive: true });
       const seq = deps.nextSeq();
       const file = path.join(shard.dir, tsmFileName(seq, seq));
-      const meta = await deps.worker.write(file, columns);
+      const { packed, transfer } = packColumnRefs(refs);
+      const meta = await deps.worker.writePacked(file, packed, transfer);
       shard.files.push(TsmReader.open(file, { cache: deps.cache }));
       result.files++;
       result.points += meta.pointCount;

@@ -3,17 +3,16 @@
 
 import { Worker } from 'node:worker_threads';
 import type { CompactDelete } from '../tsm/cut.js';
-import type { TsmColumnInput, TsmFileMeta } from '../tsm/index.js';
-import { packColumns } from './packColumns.js';
+import type { TsmFileMeta } from '../tsm/index.js';
+import type { PackedColumns } from './packColumns.js';
 
 export class FileWorker {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (m: TsmFileMeta) => void; reject: (e: Error) => void }>();
 
-  /** Writes a TSM file in the worker (the columns are packed into a few buffers first). */
-  write(path: string, columns: TsmColumnInput[]): Promise<TsmFileMeta> {
-    const { packed, transfer } = packColumns(columns);
+  /** Writes a TSM file from columns already packed (packColumnRefs). */
+  writePacked(path: string, packed: PackedColumns, transfer: ArrayBuffer[]): Promise<TsmFileMeta> {
     return this.run({ kind: 'write', path, packed }, transfer);
   }
 

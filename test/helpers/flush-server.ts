@@ -68,9 +68,9 @@ walProto.removeSegmentsBefore = async function (this: unknown, ...args: unknown[
   step('wal-removed', { before: args[0] });
 };
 
-const workerProto = FileWorker.prototype as unknown as { write: AsyncMethod; compact?: AsyncMethod };
-const write = workerProto.write;
-workerProto.write = async function (this: unknown, ...args: unknown[]) {
+const workerProto = FileWorker.prototype as unknown as { writePacked: AsyncMethod; compact?: AsyncMethod };
+const write = workerProto.writePacked;
+workerProto.writePacked = async function (this: unknown, ...args: unknown[]) {
   step('tsm-write-start', { file: args[0] });
   const meta = await write.apply(this, args);
   step('tsm-written', { file: args[0] });
