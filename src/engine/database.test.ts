@@ -1,34 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database, type OpenOptions } from './database.js';
-import { exportLineProtocol } from './export.js';
+import { describe, expect, it } from 'vitest';
+import type { Database } from './database.js';
 import { StrataError } from '../errors.js';
+import { engineFixture } from './testing/fixture.js';
 
-const dirs: string[] = [];
-const open: Database[] = [];
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-engine-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openDb(opts: Partial<OpenOptions> & { dataDir: string }): Promise<Database> {
-  const db = await openDatabase({ fsync: 'off', now: () => 1_700_000_000_000_000_000n, ...opts });
-  open.push(db);
-  return db;
-}
-
-function exportAll(db: Database, name: string): string {
-  return [...exportLineProtocol(db, { db: name })].join('');
-}
-
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const { open, tmpDir, openDb, exportAll } = engineFixture('strata-engine-');
 
 describe('engine write and select', () => {
   it('stores every field type and reads it back as typed columns', async () => {

@@ -1,39 +1,16 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyDataDir } from '../cli/verify.js';
 import { CorruptionError, StrataError } from '../errors.js';
 import { Postings } from '../index/postings.js';
-import { openDatabase, type Database, type OpenOptions } from './database.js';
 import { exportLineProtocol } from './export.js';
 import { encodeEntry, encodeHeader, scanTombstones, TOMBSTONE_FILE } from './tombstones.js';
+import { engineFixture } from './testing/fixture.js';
 
-const dirs: string[] = [];
-const open: Database[] = [];
+const { open, tmpDir, openDb, reopen, exportAll } = engineFixture('strata-delete-');
+
 const DAY = 86_400_000_000_000n;
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-delete-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openDb(opts: Partial<OpenOptions> & { dataDir: string }): Promise<Database> {
-  const db = await openDatabase({ fsync: 'off', now: () => 1_700_000_000_000_000_000n, ...opts });
-  open.push(db);
-  return db;
-}
-
-async function reopen(db: Database, opts: Partial<OpenOptions> = {}): Promise<Database> {
-  await db.close();
-  open.splice(open.indexOf(db), 1);
-  return openDb({ dataDir: db.dataDir, ...opts });
-}
-
-function exportAll(db: Database, name = 'd'): string {
-  return [...exportLineProtocol(db, { db: name })].join('');
-}
 
 function findFiles(dir: string, suffix: string): string[] {
   return fs
@@ -55,11 +32,6 @@ async function rejects(p: Promise<unknown>, status: number, pattern: RegExp): Pr
   expect((err as StrataError).status).toBe(status);
   expect((err as StrataError).message).toMatch(pattern);
 }
-
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 
 describe('delete', () => {
   it('removes points by measurement, tag and time range from memtables and files at once, and for good', async () => {

@@ -1,44 +1,14 @@
 import fc from 'fast-check';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Database, type OpenOptions } from './database.js';
-import { exportLineProtocol } from './export.js';
+import { describe, expect, it } from 'vitest';
+import { engineFixture } from './testing/fixture.js';
 
-const dirs: string[] = [];
-const open: Database[] = [];
-
-function tmpDir(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-flush-'));
-  dirs.push(d);
-  return d;
-}
-
-async function openDb(opts: Partial<OpenOptions> & { dataDir: string }): Promise<Database> {
-  const db = await openDatabase({ fsync: 'off', now: () => 1_700_000_000_000_000_000n, ...opts });
-  open.push(db);
-  return db;
-}
-
-async function reopen(db: Database, opts: Partial<OpenOptions> = {}): Promise<Database> {
-  await db.close();
-  open.splice(open.indexOf(db), 1);
-  return openDb({ dataDir: db.dataDir, ...opts });
-}
-
-function exportAll(db: Database, name: string): string {
-  return [...exportLineProtocol(db, { db: name })].join('');
-}
+const { open, tmpDir, openDb, reopen, exportAll } = engineFixture('strata-flush-');
 
 function tsmFiles(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.tsm'));
 }
-
-afterEach(async () => {
-  for (const db of open.splice(0)) await db.close();
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
 
 const DAY = 86_400_000_000_000n;
 

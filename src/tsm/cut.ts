@@ -4,7 +4,7 @@
 // it too.
 
 import type { ColumnValues } from '../types.js';
-import type { Chunk } from './merge.js';
+import { timeLowerBound as lowerBound, type Chunk } from './merge.js';
 
 /** A deleted time range, both ends inclusive (so the whole int64 range can be named). */
 export interface DeleteRange {
@@ -99,15 +99,4 @@ export function cutRanges<C extends Chunk>(chunk: C, ranges: readonly DeleteRang
     o += b - a;
   }
   return { ...chunk, times: outT, values };
-}
-
-function lowerBound(times: BigInt64Array, t: bigint): number {
-  let a = 0;
-  let z = times.length;
-  while (a < z) {
-    const m = (a + z) >>> 1;
-    if (times[m] < t) a = m + 1;
-    else z = m;
-  }
-  return a;
 }

@@ -102,3 +102,15 @@ function concat(first: Chunk, second: Chunk): Chunk {
   }
   return { times, values };
 }
+
+/** First index i with times[i] >= t, in a sorted column. */
+export function timeLowerBound(times: BigInt64Array, t: bigint): number {
+  let a = 0;
+  let z = times.length;
+  while (a < z) {
+    const m = (a + z) >>> 1;
+    if (times[m] < t) a = m + 1;
+    else z = m;
+  }
+  return a;
+}

@@ -12,6 +12,7 @@ import { crc32c } from '../wal/crc32c.js';
 import { BlockCache, newFileId } from './cache.js';
 import type { DecodedColumn } from './cache.js';
 import { TsmCorruptionError } from './errors.js';
+import { timeLowerBound as lowerBound } from './merge.js';
 import { BLOCK_CRC_SIZE, checkHeader, decodeFooter, FOOTER_SIZE, HEADER_SIZE, TEMP_SUFFIX } from './format.js';
 import { blockSize, decodeIndex, IndexFormatError, MIN_I64 } from './indexCodec.js';
 import type { TsmIndex } from './indexCodec.js';
@@ -301,18 +302,6 @@ export function readFully(fd: number, buf: Uint8Array, pos: number): number {
 
 function hex(x: number): string {
   return `0x${x.toString(16).padStart(8, '0')}`;
-}
-
-/** First index i with times[i] >= t. */
-function lowerBound(times: BigInt64Array, t: bigint): number {
-  let a = 0;
-  let z = times.length;
-  while (a < z) {
-    const m = (a + z) >>> 1;
-    if (times[m] < t) a = m + 1;
-    else z = m;
-  }
-  return a;
 }
 
 function concat(type: FieldTypeCode, parts: { block: DecodedColumn; from: number; to: number }[], total: number): TsmColumn {
