@@ -9,12 +9,13 @@
 // `_measurement` naming the measurement. Answers 204 once the delete is as durable as a
 // write to the database.
 
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { badRequest, StrataError } from '../errors.js';
 import type { TagMatcher } from '../types.js';
 import { bodyOf, useRawBodies } from './body.js';
 import { parseTime } from './time.js';
+import { bucketParam, param } from './params.js';
 
 export interface DeleteRoutesOptions {
   db: Database;
@@ -131,12 +132,7 @@ export function parseDeletePredicate(src: string): DeletePredicate {
   return out;
 }
 
-type Query = Record<string, string | string[] | undefined>;
 
-function param(request: FastifyRequest, name: string): string | undefined {
-  const v = (request.query as Query)[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 function timeField(body: Record<string, unknown>, name: 'start' | 'stop'): bigint {
   const v = body[name];
@@ -153,12 +149,7 @@ export function deletePlugin(opts: DeleteRoutesOptions) {
     useRawBodies(app, opts.bodyLimit);
 
     app.post('/api/v2/delete', { config: { errorStyle: 'v2' } }, async (request, reply) => {
-      const bucket = param(request, 'bucket');
-      if (!bucket) throw badRequest('STRATA_ERR_DATABASE_REQUIRED', 'bucket is required');
-      const slash = bucket.indexOf('/');
-      const name = slash < 0 ? bucket : bucket.slice(0, slash);
-      const rp = slash < 0 ? undefined : bucket.slice(slash + 1) || undefined;
-      if (!name) throw badRequest('STRATA_ERR_DATABASE_REQUIRED', `bucket "${bucket}" names no database: use "db" or "db/rp"`);
+      const { bucket, name, rp } = bucketParam(request);
       let body: unknown;
       try {
         body = JSON.parse(bodyOf(request).toString('utf8'));

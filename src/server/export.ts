@@ -11,15 +11,15 @@ import type { Database } from '../engine/database.js';
 import { exportLineProtocol } from '../engine/export.js';
 import { badRequest, databaseNotFound } from '../errors.js';
 import { parseTime } from './time.js';
+import { param as queryParam } from './params.js';
 
 export interface ExportRoutesOptions {
   db: Database;
 }
 
+/** A query parameter, an empty value counting as absent. */
 function param(request: FastifyRequest, name: string): string | undefined {
-  const v = (request.query as Record<string, string | string[] | undefined>)[name];
-  const s = Array.isArray(v) ? v[0] : v;
-  return s === '' ? undefined : s;
+  return queryParam(request, name) || undefined;
 }
 
 function timeParam(request: FastifyRequest, name: 'start' | 'end'): bigint | undefined {

@@ -10,6 +10,7 @@ import { parsePrecision, type Database } from '../engine/database.js';
 import { badRequest, StrataError } from '../errors.js';
 import type { FsyncMode, LineError, Precision, WriteResult } from '../types.js';
 import { bodyOf, useRawBodies } from './body.js';
+import { bucketParam, param } from './params.js';
 
 export interface WriteRoutesOptions {
   db: Database;
@@ -24,13 +25,7 @@ const MAX_LINE_MESSAGE = 256;
 
 const FSYNC_MODES: readonly FsyncMode[] = ['always', 'interval', 'off'];
 
-type Query = Record<string, string | string[] | undefined>;
 
-/** The first value of a query parameter (Go's `url.Values.Get`), or undefined. */
-function param(request: FastifyRequest, name: string): string | undefined {
-  const v = (request.query as Query)[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 function fsyncParam(request: FastifyRequest): FsyncMode | undefined {
   const v = param(request, 'fsync');
@@ -88,12 +83,7 @@ export function writePlugin(opts: WriteRoutesOptions) {
     // InfluxDB 1.8's 2.x compatibility API, bucket "db/rp" names a database and retention
     // policy, and a bucket without "/" is a database with its default retention policy.
     app.post('/api/v2/write', { config: { errorStyle: 'v2' } }, async (request, reply) => {
-      const bucket = param(request, 'bucket');
-      if (!bucket) throw badRequest('STRATA_ERR_DATABASE_REQUIRED', 'bucket is required');
-      const slash = bucket.indexOf('/');
-      const name = slash < 0 ? bucket : bucket.slice(0, slash);
-      const rp = slash < 0 ? undefined : bucket.slice(slash + 1) || undefined;
-      if (!name) throw badRequest('STRATA_ERR_DATABASE_REQUIRED', `bucket "${bucket}" names no database: use "db" or "db/rp"`);
+      const { bucket, name, rp } = bucketParam(request);
       const precision = precisionParam(request);
       const fsync = fsyncParam(request);
       let result: WriteResult;
