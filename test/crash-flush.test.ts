@@ -25,20 +25,18 @@
 // STRATA_CRASH_SEED reproduces the kill plan of a run (the interleaving of the writers
 // depends on timing, as it does in production).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { testIo } from '../src/cli/testing/io.js';
 import { SeriesIndex } from '../src/index/seriesIndex.js';
 import { TEMP_SUFFIX, verifyTsmFile } from '../src/tsm/index.js';
 import { verifyWal } from '../src/wal/wal.js';
+import { spawnServer } from './helpers/child.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEED = Number(process.env.STRATA_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const MEMTABLE_BYTES = 64 * 1024;
 const WEEK = 7n * 24n * 3600n * 1_000_000_000n;
@@ -108,7 +106,6 @@ async function serveHasMemtableSize(): Promise<boolean> {
  */
 async function startServer(dataDir: string, opts: { real?: boolean; crashAt?: string } = {}): Promise<Server> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('STRATA_') && !k.startsWith('FLUSH_SERVER_')) env[k] = v;
   let args: string[];
   if (opts.real) {
     args = ['src/cli/main.ts', 'serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--fsync', 'always', '--memtable-size', String(MEMTABLE_BYTES)];
@@ -118,37 +115,18 @@ async function startServer(dataDir: string, opts: { real?: boolean; crashAt?: st
     env.FLUSH_SERVER_MEMTABLE_BYTES = String(MEMTABLE_BYTES);
     if (opts.crashAt) env.FLUSH_SERVER_CRASH_AT = opts.crashAt;
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
-  children.add(child);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const server: Server = { child, url: '', logs: [], hooks: [], onLine: null, exit };
-  child.stdout!.on('data', (d: Buffer) => server.logs.push(`stdout: ${d.toString()}`));
-  const rl = readline.createInterface({ input: child.stderr! });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen within 15 s:\n${server.logs.join('\n')}`)), 15_000);
-    rl.on('line', (line) => {
-      server.logs.push(line);
-      let j: HookLine & { port?: number };
-      try {
-        j = JSON.parse(line) as HookLine & { port?: number };
-      } catch {
-        return; // not JSON: kept in logs for the failure message
-      }
-      if (j.msg === 'hook') server.hooks.push(j);
-      if (j.msg?.startsWith('listening') && typeof j.port === 'number') {
-        clearTimeout(timer);
-        resolve(j.port);
-      }
-      server.onLine?.(j);
-    });
-    void exit.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (code ${e.code}, signal ${e.signal}) before listening:\n${server.logs.join('\n')}`));
-    });
+  const hooks: HookLine[] = [];
+  let server: Server | undefined;
+  const c = await spawnServer(args, {
+    env,
+    onSpawn: (child) => children.add(child),
+    onLine: (line) => {
+      const j = line as unknown as HookLine;
+      if (j.msg === 'hook') hooks.push(j);
+      server?.onLine?.(j);
+    },
   });
-  server.url = `http://127.0.0.1:${port}`;
+  server = { child: c.child, url: c.url, logs: c.logs, hooks, onLine: null, exit: c.exit };
   return server;
 }
 

@@ -8,17 +8,15 @@
 // Randomness (seeded; STRATA_CRASH_SEED reproduces a run) only picks batch sizes and the
 // kill moment.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { testIo } from '../src/cli/testing/io.js';
+import { spawnServer, type ChildServer } from './helpers/child.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SEED = Number(process.env.STRATA_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 function mulberry32(seed: number): () => number {
@@ -34,14 +32,7 @@ function mulberry32(seed: number): () => number {
 
 // ---- the server as a child process ----------------------------------------------------
 
-interface Server {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  /** stderr lines so far (JSON log lines). */
-  logs: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+type Server = ChildServer;
 
 const children = new Set<ChildProcess>();
 const dirs: string[] = [];
@@ -60,41 +51,10 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function startServer(dataDir: string): Promise<Server> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('STRATA_')) env[k] = v;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--fsync', 'always'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env },
-  );
-  children.add(child);
-  const logs: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  child.stdout!.on('data', (d: Buffer) => logs.push(`stdout: ${d.toString()}`));
-  const rl = readline.createInterface({ input: child.stderr! });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen within 15 s:\n${logs.join('\n')}`)), 15_000);
-    rl.on('line', (line) => {
-      logs.push(line);
-      try {
-        const j = JSON.parse(line) as { msg?: string; port?: number };
-        if (j.msg?.startsWith('listening') && typeof j.port === 'number') {
-          clearTimeout(timer);
-          resolve(j.port);
-        }
-      } catch {
-        // not JSON: kept in logs for the failure message
-      }
-    });
-    void exit.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (code ${e.code}, signal ${e.signal}) before listening:\n${logs.join('\n')}`));
-    });
+function startServer(dataDir: string): Promise<Server> {
+  return spawnServer(['src/cli/main.ts', 'serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--fsync', 'always'], {
+    onSpawn: (c) => children.add(c),
   });
-  return { child, port, url: `http://127.0.0.1:${port}`, logs, exit };
 }
 
 interface LogLine {

@@ -1,12 +1,9 @@
 // Helpers for the bounded-memory test (test/memory.test.ts): a `strata serve` child from
 // sources (tsx) on a free port, and its RSS read from /proc.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { spawnServer, type ChildServer } from './child.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MiB = 1024 * 1024;
 
 /**
@@ -25,49 +22,11 @@ const MiB = 1024 * 1024;
  */
 export const MEMORY_OVERHEAD = Number(process.env.STRATA_MEMTEST_OVERHEAD ?? 640 * MiB);
 
-export interface ChildServer {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  logs: string[];
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type { ChildServer };
 
 /** Starts `strata serve` from sources on 127.0.0.1, port 0, with extra flags. */
-export async function startServer(dataDir: string, flags: string[]): Promise<ChildServer> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('STRATA_')) env[k] = v;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...flags],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env },
-  );
-  const logs: string[] = [];
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  child.stdout!.on('data', (d: Buffer) => logs.push(`stdout: ${d.toString()}`));
-  const rl = readline.createInterface({ input: child.stderr! });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not listen within 15 s:\n${logs.join('\n')}`)), 15_000);
-    rl.on('line', (line) => {
-      if (logs.length < 10_000) logs.push(line);
-      try {
-        const j = JSON.parse(line) as { msg?: string; port?: number };
-        if (j.msg?.startsWith('listening') && typeof j.port === 'number') {
-          clearTimeout(timer);
-          resolve(j.port);
-        }
-      } catch {
-        // not JSON
-      }
-    });
-    void exit.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited (code ${e.code}, signal ${e.signal}) before listening:\n${logs.join('\n')}`));
-    });
-  });
-  return { child, port, url: `http://127.0.0.1:${port}`, logs, exit };
+export function startServer(dataDir: string, flags: string[]): Promise<ChildServer> {
+  return spawnServer(['src/cli/main.ts', 'serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, ...flags], { maxLogs: 10_000 });
 }
 
 /** Resident set size of a process in bytes (VmRSS of /proc/PID/status); 0 once it is gone. */
