@@ -39,7 +39,14 @@ import { compactShard, type CompactDeps } from './compaction.js';
 import { flushMemtable, type FlushResult } from './flush.js';
 import { Meta, validateName } from './meta.js';
 import { selectColumns } from './read.js';
-import { decodeLineProtocolRecord, encodeLineProtocolHeader, RECORD_LINE_PROTOCOL, type LineProtocolRecord } from './records.js';
+import {
+  decodeLineProtocolRecord,
+  decodePointBatchRecord,
+  encodeLineProtocolHeader,
+  encodePointBatchRecord,
+  RECORD_LINE_PROTOCOL,
+  RECORD_POINT_BATCH,
+} from './records.js';
 import { DbStore, shardDurationFor } from './storage.js';
 import { FileWorker } from './worker.js';
 import type { TagMatcher } from '../types.js';
@@ -244,6 +251,35 @@ export class Database {
         : input;
 
     const batch = this.parser.parse(body, { precision, defaultTime });
+    return this.commit(store, db, rp, mode, batch, (mask) => {
+      const header = encodeLineProtocolHeader(db, rp, precision, defaultTime);
+      return { type: RECORD_LINE_PROTOCOL, parts: mask === null ? [header, body] : [header, ...goodLines(body, batch, mask)] };
+    });
+  }
+
+  /**
+   * Writes points that arrive already parsed (Prometheus remote write, JSON): the same
+   * type checks, series limit, partial-write answer, WAL and fsync as `write()`. The batch's
+   * `lineNo` numbers what the errors name (e.g. the sample's position in the request).
+   */
+  async writeBatch(batch: PointBatch, opts: WriteOptions): Promise<WriteResult> {
+    if (this.closed) throw closedError();
+    const { db, rp, mode } = this.target(opts);
+    const store = this.stores.get(db) ?? (await this.store(db));
+    if (this.closed) throw closedError();
+    this.checkMemory();
+    return this.commit(store, db, rp, mode, batch, (mask) => ({ type: RECORD_POINT_BATCH, parts: [encodePointBatchRecord(db, rp, batch, mask)] }));
+  }
+
+  /** Checks a parsed batch, logs the accepted part, applies it and waits for its fsync. */
+  private async commit(
+    store: DbStore,
+    db: string,
+    rp: string,
+    mode: FsyncMode,
+    batch: PointBatch,
+    record: (mask: Uint8Array | null) => { type: number; parts: Buffer[] },
+  ): Promise<WriteResult> {
     const part = this.active.partition(db, rp);
     const accept = this.checkPoints(store, part, batch);
     const errors = batch.errors;
@@ -251,10 +287,9 @@ export class Database {
     const accepted = batch.count - accept.rejected;
     let values = 0;
     if (accepted > 0) {
-      const header = encodeLineProtocolHeader(db, rp, precision, defaultTime);
-      const parts = errors.length === 0 ? [header, body] : [header, ...goodLines(body, batch, accept.mask)];
+      const { type, parts } = record(errors.length === 0 ? null : accept.mask);
       try {
-        this.wal.append(RECORD_LINE_PROTOCOL, parts);
+        this.wal.append(type, parts);
       } catch (err) {
         if (err instanceof StrataError) throw err;
         throw new StrataError('STRATA_ERR_WAL', 500, `write-ahead log append failed: ${(err as Error).message}`);
@@ -391,17 +426,23 @@ export class Database {
   /** Applies one WAL record at start-up; false when its database's store is not open yet. */
   private replay(rec: WalRecord): boolean {
     if (rec.type === RECORD_DELETE) return this.replayDelete(rec);
-    if (rec.type !== RECORD_LINE_PROTOCOL) {
+    let db: string, rp: string, batch: PointBatch;
+    if (rec.type === RECORD_LINE_PROTOCOL) {
+      const r = decodeLineProtocolRecord(rec.payload);
+      if (!this.stores.has(r.db)) return false;
+      ({ db, rp } = r);
+      batch = this.parser.parse(r.body, { precision: r.precision, defaultTime: r.defaultTime });
+    } else if (rec.type === RECORD_POINT_BATCH) {
+      ({ db, rp, batch } = decodePointBatchRecord(rec.payload));
+      if (!this.stores.has(db)) return false;
+    } else {
       this.log.warn({ segment: rec.segment, offset: rec.offset, type: rec.type }, 'skipping WAL record of unknown type');
       return true;
     }
-    const r: LineProtocolRecord = decodeLineProtocolRecord(rec.payload);
-    const store = this.stores.get(r.db);
-    if (!store) return false;
-    const meta = this.meta.get(r.db)!;
-    if (!Object.hasOwn(meta.rps, r.rp)) meta.rps[r.rp] = { duration: '0' };
-    const batch = this.parser.parse(r.body, { precision: r.precision, defaultTime: r.defaultTime });
-    const part = this.active.partition(r.db, r.rp);
+    const store = this.stores.get(db)!;
+    const meta = this.meta.get(db)!;
+    if (!Object.hasOwn(meta.rps, rp)) meta.rps[rp] = { duration: '0' };
+    const part = this.active.partition(db, rp);
     const accept = this.checkPoints(store, part, batch);
     if (batch.errors.length > 0) {
       this.log.warn(
@@ -449,6 +490,32 @@ export class Database {
   measurements(db: string, _rp?: string): string[] {
     if (!this.meta.get(db)) throw databaseNotFound(db);
     return this.stores.get(db)?.index.measurements() ?? [];
+  }
+
+  /** The series of a measurement whose tags match every matcher (from the index, no data read). */
+  series(db: string, measurement: string, where: TagMatcher[] = []): { key: string; tags: Record<string, string> }[] {
+    if (this.closed) throw closedError();
+    if (!this.meta.get(db)) throw databaseNotFound(db);
+    const index = this.stores.get(db)?.index;
+    if (!index) return [];
+    checkMatchers(where);
+    const out: { key: string; tags: Record<string, string> }[] = [];
+    for (const id of index.select(measurement, where).iterate()) {
+      out.push({ key: index.keyOf(id), tags: Object.fromEntries(index.tagsOf(id)) });
+    }
+    return out;
+  }
+
+  /** Tag keys of a measurement, sorted. */
+  tagKeys(db: string, measurement: string): string[] {
+    if (!this.meta.get(db)) throw databaseNotFound(db);
+    return this.stores.get(db)?.index.tagKeys(measurement) ?? [];
+  }
+
+  /** Values of one tag key of a measurement, sorted. */
+  tagValues(db: string, measurement: string, key: string): string[] {
+    if (!this.meta.get(db)) throw databaseNotFound(db);
+    return this.stores.get(db)?.index.tagValues(measurement, key) ?? [];
   }
 
   /** Field name → type of a measurement. */

@@ -1,6 +1,7 @@
 // WAL record types of the engine. The WAL itself carries opaque bytes with a type number;
 // the numbers are stored on disk, so they are only ever added (docs/format/wal.md).
 
+import { PointBatch } from '../ingest/batch.js';
 import type { Precision, TagMatcher } from '../types.js';
 
 /** A batch of accepted line-protocol lines of one database + retention policy. */
@@ -148,4 +149,117 @@ export function decodeDeleteRecord(p: Buffer): DeleteSpec {
     o += n;
   }
   return { kind, db, rp, measurement, where, min, max };
+}
+
+/**
+ * A batch of points that did not arrive as line protocol (Prometheus remote write, JSON),
+ * stored as the parsed columns so values line protocol cannot carry (NaN, a stale marker's
+ * payload, any label text) replay bit for bit.
+ */
+export const RECORD_POINT_BATCH = 3;
+
+/**
+ * Layout (little endian): u8 version=1, u16 db length, db, u16 rp length, rp, u32 points;
+ * per point: u32 key length, key UTF-8, u32 time low, u32 time high, u16 fields; per field:
+ * u16 key length, key UTF-8, u8 type, then a float/integer/unsigned/boolean's 8 bytes
+ * (two u32 words, low first) or a string's u32 length and UTF-8. Only points with
+ * `mask[i]` set (all when mask is null) are written.
+ */
+export function encodePointBatchRecord(db: string, rp: string, batch: PointBatch, mask: Uint8Array | null): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.allocUnsafe(1 + 2 + Buffer.byteLength(db) + 2 + Buffer.byteLength(rp) + 4);
+  let o = 0;
+  head[o++] = 1;
+  o = putStr16(head, o, db);
+  o = putStr16(head, o, rp);
+  let n = 0;
+  for (let i = 0; i < batch.count; i++) if (!mask || mask[i]) n++;
+  head.writeUInt32LE(n, o);
+  parts.push(head);
+  const { time, fieldStart, fieldKey, fieldType, fieldBits, fieldStr } = batch;
+  for (let i = 0; i < batch.count; i++) {
+    if (mask && !mask[i]) continue;
+    const key = Buffer.from(batch.seriesKey[i], 'utf8');
+    const p = Buffer.allocUnsafe(4 + key.length + 10);
+    p.writeUInt32LE(key.length, 0);
+    key.copy(p, 4);
+    p.writeUInt32LE(time[2 * i], 4 + key.length);
+    p.writeUInt32LE(time[2 * i + 1], 8 + key.length);
+    p.writeUInt16LE(fieldStart[i + 1] - fieldStart[i], 12 + key.length);
+    parts.push(p);
+    for (let j = fieldStart[i]; j < fieldStart[i + 1]; j++) {
+      const fk = Buffer.from(fieldKey[j], 'utf8');
+      const isStr = fieldType[j] === 5;
+      const sv = isStr ? Buffer.from(fieldStr[j], 'utf8') : null;
+      const f = Buffer.allocUnsafe(2 + fk.length + 1 + (sv ? 4 + sv.length : 8));
+      f.writeUInt16LE(fk.length, 0);
+      fk.copy(f, 2);
+      let q = 2 + fk.length;
+      f[q++] = fieldType[j];
+      if (sv) {
+        f.writeUInt32LE(sv.length, q);
+        sv.copy(f, q + 4);
+      } else {
+        f.writeUInt32LE(fieldBits[2 * j], q);
+        f.writeUInt32LE(fieldBits[2 * j + 1], q + 4);
+      }
+      parts.push(f);
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+export function decodePointBatchRecord(p: Buffer): { db: string; rp: string; batch: PointBatch } {
+  if (p[0] !== 1) throw new Error(`unknown point-batch record version ${p[0]}`);
+  let o = 1;
+  const str16 = (): string => {
+    const n = p.readUInt16LE(o);
+    const s = p.toString('utf8', o + 2, o + 2 + n);
+    o += 2 + n;
+    return s;
+  };
+  const db = str16();
+  const rp = str16();
+  const n = p.readUInt32LE(o);
+  o += 4;
+  const batch = new PointBatch(Math.max(1, n + 1), 16);
+  for (let i = 0; i < n; i++) {
+    batch.ensurePoint();
+    const klen = p.readUInt32LE(o);
+    batch.seriesKey[i] = p.toString('utf8', o + 4, o + 4 + klen);
+    o += 4 + klen;
+    batch.time[2 * i] = p.readUInt32LE(o);
+    batch.time[2 * i + 1] = p.readUInt32LE(o + 4);
+    const nf = p.readUInt16LE(o + 8);
+    o += 10;
+    batch.lineNo[i] = i + 1;
+    batch.fieldStart[i] = batch.fieldCount;
+    batch.ensureFields(nf);
+    for (let k = 0; k < nf; k++) {
+      const j = batch.fieldCount++;
+      batch.fieldKey[j] = str16();
+      const type = p[o++];
+      batch.fieldType[j] = type;
+      if (type === 5) {
+        const sl = p.readUInt32LE(o);
+        batch.fieldStr[j] = p.toString('utf8', o + 4, o + 4 + sl);
+        o += 4 + sl;
+      } else {
+        batch.fieldBits[2 * j] = p.readUInt32LE(o);
+        batch.fieldBits[2 * j + 1] = p.readUInt32LE(o + 4);
+        o += 8;
+      }
+    }
+    batch.count = i + 1;
+    batch.fieldStart[i + 1] = batch.fieldCount;
+  }
+  batch.lines = n;
+  if (o !== p.length) throw new Error(`point-batch record has ${p.length - o} trailing bytes`);
+  return { db, rp, batch };
+}
+
+function putStr16(b: Buffer, o: number, s: string): number {
+  const n = b.write(s, o + 2, 'utf8');
+  b.writeUInt16LE(n, o);
+  return o + 2 + n;
 }
