@@ -28,7 +28,7 @@ export interface LineError {
   line: number;
   /** syntax: malformed; type_conflict: a field's type differs from the stored one;
    * limit: the line would create a series over the database's series limit. */
-  kind: 'syntax' | 'type_conflict' | 'limit';
+  kind: 'syntax' | 'type_conflict' | 'limit' | 'retention';
   message: string;
 }
 

@@ -55,6 +55,7 @@ import { applyDelete, checkMatchers, type DeleteRequest, type DeleteResult, type
 import { decodeDeleteRecord, encodeDeleteRecord, RECORD_DELETE, type DeleteSpec } from './records.js';
 import { MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry } from './tombstones.js';
 import { fsyncDirSync } from '../fsutil.js';
+import { wordsOf } from '../int64.js';
 
 export type { DeleteRequest, DeleteResult, DropSeriesRequest };
 
@@ -281,7 +282,7 @@ export class Database {
     record: (mask: Uint8Array | null) => { type: number; parts: Buffer[] },
   ): Promise<WriteResult> {
     const part = this.active.partition(db, rp);
-    const accept = this.checkPoints(store, part, batch);
+    const accept = this.checkPoints(store, part, batch, this.retentionFloor(db, rp));
     const errors = batch.errors;
     if (accept.rejected) errors.sort((a, b) => a.line - b.line);
     const accepted = batch.count - accept.rejected;
@@ -357,8 +358,11 @@ export class Database {
     store: DbStore,
     part: Partition,
     batch: PointBatch,
+    oldest: bigint | null,
   ): { mask: Uint8Array; rejected: number; ids: Map<string, number> } {
     const schema = store.schema;
+    const [oHi, oLo] = oldest === null ? [-0x80000000, 0] : wordsOf(oldest);
+    const time = batch.time;
     const mask = new Uint8Array(batch.count);
     const ids = new Map<string, number>();
     let rejected = 0;
@@ -370,6 +374,13 @@ export class Database {
       const key = batch.seriesKey[i];
       const j0 = fieldStart[i];
       const j1 = fieldStart[i + 1];
+      const tHi = time[2 * i + 1] | 0;
+      if (tHi < oHi || (tHi === oHi && time[2 * i] < oLo)) {
+        // InfluxDB's rule: a point older than its retention policy keeps is dropped.
+        rejected++;
+        batch.errors.push({ line: batch.lineNo[i], kind: 'retention', message: `point is older than its retention policy keeps (${oldest} ns is the oldest time it keeps): beyond retention policy` });
+        continue;
+      }
       const series = part.series.get(key);
       if (series && series.layoutKeys.length === j1 - j0) {
         // Fast path: the same fields as this series' last line, with the same types.
@@ -443,7 +454,7 @@ export class Database {
     const meta = this.meta.get(db)!;
     if (!Object.hasOwn(meta.rps, rp)) meta.rps[rp] = { duration: '0' };
     const part = this.active.partition(db, rp);
-    const accept = this.checkPoints(store, part, batch);
+    const accept = this.checkPoints(store, part, batch, this.retentionFloor(db, rp));
     if (batch.errors.length > 0) {
       this.log.warn(
         { segment: rec.segment, offset: rec.offset, dropped: batch.errors.length, first: batch.errors[0].message },
@@ -837,6 +848,12 @@ export class Database {
     this.log.info({ db, rp, durationNs: durationNs.toString(), shardDurationNs: this.shardDurationOf(db, rp).toString() }, 'retention policy set');
   }
 
+  /** The oldest time a retention policy keeps now (null: it keeps everything). */
+  private retentionFloor(db: string, rp: string): bigint | null {
+    const d = BigInt(this.meta.get(db)?.rps[rp]?.duration ?? '0');
+    return d > 0n ? (this.opts.now ?? realNow)() - d : null;
+  }
+
   /** The span of new shards of a retention policy. */
   shardDurationOf(db: string, rp: string): bigint {
     const p = this.meta.get(db)?.rps[rp];
@@ -896,6 +913,14 @@ export class Database {
           dropped++;
           this.log.info({ db: name, rp, shard: shard.dir, start: String(shard.start), end: String(shard.end), files: fileCount, bytes }, 'retention: dropped an expired shard');
         }
+        // Unflushed points of expired shard spans go too, as they would have with their shard.
+        const sd = this.shardDurationOf(name, rp);
+        // (A kept shard made with an older, longer duration keeps its points.)
+        let keepFrom = (cutoff / sd) * sd;
+        if (keepFrom > cutoff) keepFrom -= sd;
+        for (const shard of store.allShards()) if (shard.rp === rp && shard.start < keepFrom) keepFrom = shard.start;
+        const [hi, lo] = wordsOf(keepFrom);
+        for (const mem of [...this.frozen.map((f) => f.mem), this.active]) mem.find(name, rp)?.removeBefore(hi, lo);
         const rpDir = path.join(store.dir, rp);
         if (dropped > 0 && fs.existsSync(rpDir)) fsyncDirSync(rpDir);
         shards += dropped;

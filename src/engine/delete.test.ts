@@ -261,6 +261,25 @@ describe('retention', () => {
     await rejects(Promise.resolve().then(() => db.setRetention('d', 'autogen', -1n)), 400, /non-negative|0 or more/);
   });
 
+  it('drops unflushed points of expired shard spans, and refuses points older than the policy keeps', async () => {
+    let now = 30n * DAY;
+    let db = await openDb({ dataDir: tmpDir(), retentionCheckMs: 0, now: () => now });
+    await db.write(`m v=1 ${DAY}\nm v=2 ${15n * DAY}\nm v=3 ${20n * DAY}\n`, { db: 'd' }); // in memory only
+    db.setRetention('d', 'autogen', 14n * DAY, { shardDuration: 7n * DAY });
+    // now - 14d = day 16, in the week [14, 21): day 1 goes, day 15 stays until its week expires
+    await db.enforceRetention();
+    expect([...db.select({ db: 'd', measurement: 'm' })[0].times]).toEqual([15n * DAY, 20n * DAY]);
+    now = 36n * DAY; // day 22: the week [14, 21) has expired, with day 15 and day 20
+    await db.enforceRetention();
+    expect(db.select({ db: 'd', measurement: 'm' })).toEqual([]);
+    const res = await db.write(`m v=4 ${21n * DAY}\nm v=5 ${30n * DAY}\n`, { db: 'd' });
+    expect(res.points).toBe(1);
+    expect(res.errors).toEqual([{ line: 1, kind: 'retention', message: expect.stringMatching(/beyond retention policy/) }]);
+    now = 60n * DAY; // replay refuses what has expired since
+    db = await reopen(db, { retentionCheckMs: 0, now: () => now });
+    expect(db.select({ db: 'd', measurement: 'm' })).toEqual([]);
+  });
+
   it('checks by itself on a timer', async () => {
     const dir = tmpDir();
     let db = await openDb({ dataDir: dir, retentionCheckMs: 0 });

@@ -58,6 +58,21 @@ export class Partition {
   bytes = 0;
   values = 0;
 
+  /** Removes every point older than the int64 time (hi, lo); returns the points removed. */
+  removeBefore(hi: number, lo: number): number {
+    let removed = 0;
+    for (const s of this.series.values()) {
+      for (const col of s.fields.values()) {
+        this.bytes -= col.normalize();
+        const to = col.lowerBound(hi, lo);
+        if (to === 0) continue;
+        removed += to;
+        this.bytes -= col.removeRange(0, to);
+      }
+    }
+    return removed;
+  }
+
   getOrCreateSeries(key: string, id: number): Series {
     let s = this.series.get(key);
     if (s) return s;
