@@ -157,6 +157,8 @@ export class Database {
   private readonly pendingDeletes = new Set<Promise<void>>();
   private readonly unpersisted = new Set<ShardTombstones>();
   private readonly unsyncedIndexes = new Set<DbStore>();
+  /** Delete records appended to the WAL so far (persistDeletes syncs the WAL past them). */
+  private deletesLogged = 0;
   private retentionTimer: NodeJS.Timeout | null = null;
 
   private constructor(opts: OpenOptions) {
@@ -754,6 +756,7 @@ export class Database {
     // order relative to the writes around it as replay will apply it.
     try {
       this.wal.append(RECORD_DELETE, [record]);
+      this.deletesLogged++;
     } catch (err) {
       if (err instanceof StrataError) throw err;
       throw new StrataError('STRATA_ERR_WAL', 500, `write-ahead log append failed: ${(err as Error).message}`);
@@ -805,15 +808,27 @@ export class Database {
 
   /** Makes the tombstones, index deletes and field-type drops made so far durable. */
   private async persistDeletes(): Promise<void> {
+    if (this.unpersisted.size === 0 && this.unsyncedIndexes.size === 0) return;
+    // What a delete leaves on disk outside the WAL (file tombstones, series-file drops,
+    // field types) follows its WAL record to disk, never leads it: one forced WAL fsync
+    // covers the records appended before it began; it repeats while deletes were logged
+    // during it, and what follows runs in the same tick as the last check.
+    let seen: number;
+    do {
+      seen = this.deletesLogged;
+      await this.wal.sync('always');
+    } while (seen !== this.deletesLogged);
     for (const ts of [...this.unpersisted]) {
       ts.persist();
       this.unpersisted.delete(ts);
     }
-    for (const store of [...this.unsyncedIndexes]) {
+    const stores = [...this.unsyncedIndexes];
+    this.unsyncedIndexes.clear();
+    for (const store of stores) {
+      store.index.commitDeletes();
       store.saveSchema();
-      await store.index.sync();
-      this.unsyncedIndexes.delete(store);
     }
+    for (const store of stores) await store.index.sync();
   }
 
   /** Before a flush drops WAL segments, every delete they hold must be durable elsewhere. */

@@ -125,7 +125,7 @@ export function applyDelete(spec: DeleteSpec, t: DeleteTarget): AppliedDelete {
   }
 
   // Index: dropped series vanish from listings and selection.
-  if (whole && !ids.isEmpty) index.deleteSeries(ids);
+  if (whole && !ids.isEmpty) index.deleteSeries(ids, { defer: true }); // committed after the WAL record is durable
   if (spec.kind === 'measurement' && spec.measurement !== undefined) store.schema.delete(spec.measurement);
   return { series: ids.size, shards };
 }

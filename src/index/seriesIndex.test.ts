@@ -146,6 +146,29 @@ describe('SeriesIndex persistence', () => {
     await c.close();
   });
 
+  it('a deferred delete reaches the series file only at commitDeletes, and no snapshot carries it before', async () => {
+    const dir = freshDir();
+    const a = await SeriesIndex.open(dir, { db: 'db', snapshotEvery: 1 });
+    for (let i = 0; i < 5; i++) a.getOrCreate(key(i));
+    await a.idle();
+    a.deleteSeries(Postings.of([1]), { defer: true });
+    expect(a.get(key(1))).toBeUndefined(); // gone from reads at once
+    await a.sync();
+    await a.idle();
+    const held = crashImage(dir); // a power cut now: the drop is not on disk
+    a.commitDeletes();
+    await a.sync();
+    const committed = crashImage(dir);
+    await a.close();
+    const b = await SeriesIndex.open(held, { db: 'db' });
+    expect(b.get(key(1))).toBe(1);
+    await b.close();
+    const c = await SeriesIndex.open(committed, { db: 'db' });
+    expect(c.get(key(1))).toBeUndefined();
+    expect(c.isDeleted(1)).toBe(true);
+    await c.close();
+  });
+
   it('deleteSeries persists: gone after reopen, ids never reused', async () => {
     const dir = freshDir();
     const a = await SeriesIndex.open(dir, { db: 'db' });

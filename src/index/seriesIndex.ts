@@ -69,6 +69,8 @@ export class SeriesIndex {
   private byKey: Map<string, number> | null = null;
   private live: number;
   private changes = 0;
+  /** Tombstones of deferred deletes, not yet in the series file (see commitDeletes). */
+  private heldDeletes: Postings[] = [];
   private snapshotting: Promise<void> | null = null;
   private closed = false;
   private readonly openStats: { replayed: number; snapshotProblem: string };
@@ -250,16 +252,29 @@ export class SeriesIndex {
    * tombstone is appended to the series file; durable once `sync()` resolves). Their ids
    * are never handed out again; writing the same key later creates a new series.
    */
-  deleteSeries(ids: Postings): void {
+  deleteSeries(ids: Postings, opts: { defer?: boolean } = {}): void {
     this.checkOpen();
     const max = this.keys.length;
     let target = ids.without(this.deleted);
     const beyond = target.max();
     if (beyond !== undefined && beyond >= max) target = target.intersect(Postings.range(0, max));
     if (target.isEmpty) return;
-    this.file.appendDelete(target);
+    if (opts.defer) this.heldDeletes.push(target);
+    else this.file.appendDelete(target);
     this.applyDeletes(target, true);
     this.changed(target.size);
+  }
+
+  /**
+   * Appends the tombstones of deferred deletes (`deleteSeries(ids, { defer: true })`) to the
+   * series file; durable once `sync()` resolves. The engine defers them until the WAL
+   * record of the drop is on disk, so after a power cut the series file never holds a drop
+   * the WAL does not (which would drop a series' files but not its WAL points). No snapshot
+   * is written while deletes are held, as it would carry them.
+   */
+  commitDeletes(): void {
+    this.checkOpen();
+    for (const t of this.heldDeletes.splice(0)) this.file.appendDelete(t);
   }
 
   /** Resolves once every series and tombstone added so far is on stable storage (group commit). */
@@ -298,7 +313,7 @@ export class SeriesIndex {
     this.closed = true;
     try {
       while (this.snapshotting) await this.snapshotting.catch(() => {});
-      if (this.changes > 0) await this.writeSnapshot();
+      if (this.changes > 0 && this.heldDeletes.length === 0) await this.writeSnapshot();
     } finally {
       await this.file.close();
     }
@@ -341,7 +356,7 @@ export class SeriesIndex {
 
   private maybeSnapshot(): void {
     const every = this.snapshotEvery ?? Math.max(50_000, Math.floor(this.live / 10));
-    if (every <= 0 || this.changes < every || this.snapshotting || this.closed) return;
+    if (every <= 0 || this.changes < every || this.snapshotting || this.closed || this.heldDeletes.length > 0) return;
     this.snapshotting = new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => (this.closed ? undefined : this.writeSnapshot(true)))
       .catch((e: unknown) => {
@@ -356,6 +371,7 @@ export class SeriesIndex {
    * other work run when `background`), waits for the series file to be synced that far,
    * then publishes the snapshot. */
   private async writeSnapshot(background = false): Promise<void> {
+    if (this.heldDeletes.length > 0) return; // it would carry drops the series file lacks
     const state: SnapshotState = { count: this.keys.length, offset: this.file.size, deleted: this.deleted, measurements: this.ms };
     const changes = this.changes;
     let bytes: Buffer;
