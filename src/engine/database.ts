@@ -54,8 +54,8 @@ import type { Shard } from './storage.js';
 import { applyDelete, checkMatchers, type DeleteRequest, type DeleteResult, type DeleteTarget, type DropSeriesRequest } from './deletes.js';
 import { decodeDeleteRecord, encodeDeleteRecord, RECORD_DELETE, type DeleteSpec } from './records.js';
 import { MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry } from './tombstones.js';
-import { fsyncDirSync } from '../fsutil.js';
 import { wordsOf } from '../int64.js';
+import { dropExpired } from './retention.js';
 
 export type { DeleteRequest, DeleteResult, DropSeriesRequest };
 
@@ -907,41 +907,11 @@ export class Database {
   }
 
   private dropExpiredShards(now: bigint): { shards: number } {
-    let shards = 0;
-    if (this.closed) return { shards };
-    for (const [name, store] of this.stores) {
-      const meta = this.meta.get(name);
-      if (!meta) continue;
-      for (const [rp, policy] of Object.entries(meta.rps)) {
-        const duration = BigInt(policy.duration);
-        if (duration <= 0n) continue;
-        const cutoff = now - duration;
-        let dropped = 0;
-        for (const shard of store.allShards()) {
-          if (shard.rp !== rp || shard.end > cutoff) continue;
-          const fileCount = shard.files.length;
-          let bytes = 0;
-          for (const f of shard.files) bytes += f.meta.size;
-          store.dropShard(shard);
-          this.tombstones.forget(shard);
-          fs.rmSync(shard.dir, { recursive: true, force: true });
-          dropped++;
-          this.log.info({ db: name, rp, shard: shard.dir, start: String(shard.start), end: String(shard.end), files: fileCount, bytes }, 'retention: dropped an expired shard');
-        }
-        // Unflushed points of expired shard spans go too, as they would have with their shard.
-        const sd = this.shardDurationOf(name, rp);
-        // (A kept shard made with an older, longer duration keeps its points.)
-        let keepFrom = (cutoff / sd) * sd;
-        if (keepFrom > cutoff) keepFrom -= sd;
-        for (const shard of store.allShards()) if (shard.rp === rp && shard.start < keepFrom) keepFrom = shard.start;
-        const [hi, lo] = wordsOf(keepFrom);
-        for (const mem of [...this.frozen.map((f) => f.mem), this.active]) mem.find(name, rp)?.removeBefore(hi, lo);
-        const rpDir = path.join(store.dir, rp);
-        if (dropped > 0 && fs.existsSync(rpDir)) fsyncDirSync(rpDir);
-        shards += dropped;
-      }
-    }
-    return { shards };
+    if (this.closed) return { shards: 0 };
+    return dropExpired(
+      { stores: this.stores, meta: this.meta, memtables: [...this.frozen.map((f) => f.mem), this.active], tombstones: this.tombstones, log: this.log, shardDurationOf: (db, rp) => this.shardDurationOf(db, rp) },
+      now,
+    );
   }
 
   private startRetentionTimer(everyMs: number): void {
