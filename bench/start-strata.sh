@@ -11,7 +11,7 @@ nohup node "$ROOT/dist/cli/main.js" serve --port "$PORT" --bind 127.0.0.1 --data
   > "$DIR/strata.log" 2>&1 < /dev/null &
 PID=$!
 for _ in $(seq 1 300); do
-  if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/ping"; then echo "$PID"; exit 0; fi
+  if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/ping" 2>/dev/null; then echo "$PID"; exit 0; fi
   kill -0 "$PID" 2>/dev/null || { echo "strata exited; log:" >&2; cat "$DIR/strata.log" >&2; exit 1; }
   sleep 0.1
 done
