@@ -27,12 +27,13 @@ ensure_datasets() {
   done
 }
 
-# start_system SYS DIR: starts strata, influxdb, victoria or prometheus on $PORT with its
+# start_system SYS DIR [keep]: starts strata, influxdb, victoria or prometheus on $PORT with its
 # state in DIR; sets CUR (the PID), WRITE_URL (line-protocol write URL, empty for
-# prometheus) and KIND (for peers/disk.mjs). Returns 1 (after logging) when SYS is not
+# prometheus) and KIND (for peers/disk.mjs). DIR is emptied first unless "keep" is given
+# (a backfilled Prometheus). Returns 1 (after logging) when SYS is not
 # installed or unknown.
 start_system() {
-  local sys=$1 dir=$2 start
+  local sys=$1 dir=$2 keep=${3:-} start
   WRITE_URL="http://127.0.0.1:$PORT/write?db=bench&precision=ns"; KIND=$sys
   case $sys in
     strata)     start="$ROOT/bench/start-strata.sh"; KIND=dir ;;
@@ -44,7 +45,7 @@ start_system() {
                 start="$PEERS/start-prometheus.sh"; WRITE_URL="" ;;
     *) log "unknown system $sys"; return 1 ;;
   esac
-  rm -rf "$dir"
+  [ "$keep" = keep ] || rm -rf "$dir"
   CUR=$("$start" "$PORT" "$dir")
   if [ "$sys" = influxdb ]; then
     curl -fsS -XPOST "http://127.0.0.1:$PORT/query" --data-urlencode 'q=CREATE DATABASE bench' >/dev/null
