@@ -14,9 +14,10 @@ import { openDatabase, type Database } from '../engine/database.js';
 import { CorruptionError } from '../errors.js';
 import { buildServer, packageVersion } from '../server/app.js';
 import { createMetrics } from '../server/metrics.js';
+import { parseDurationNs } from '../server/prometheus.js';
 import type { FsyncMode } from '../types.js';
 import { repairWal } from '../wal/wal.js';
-import { DATA_DIR_FLAG, formatHelp, logLevelFlag, parseArgs, type CliIo, type CommandSpec } from './args.js';
+import { DATA_DIR_FLAG, formatHelp, logLevelFlag, parseArgs, UsageError, type CliIo, type CommandSpec } from './args.js';
 import { acquireLock, LockHeldError, type DataDirLock } from './lock.js';
 import { JsonLogger, type LogLevel } from './log.js';
 
@@ -119,6 +120,31 @@ export const SERVE_SPEC: CommandSpec = {
       min: 0,
       description: 'On SIGTERM/SIGINT, how long in-flight requests may take before their connections are cut.',
     },
+    {
+      name: 'query-lookback',
+      type: 'string',
+      placeholder: 'DURATION',
+      env: 'STRATA_QUERY_LOOKBACK',
+      default: '5m',
+      description: 'PromQL lookback: how far back an instant selector looks for a sample (Prometheus --query.lookback-delta).',
+    },
+    {
+      name: 'query-max-samples',
+      type: 'number',
+      placeholder: 'N',
+      env: 'STRATA_QUERY_MAX_SAMPLES',
+      default: 50_000_000,
+      min: 1,
+      description: 'Most samples one PromQL query may hold in memory (Prometheus --query.max-samples).',
+    },
+    {
+      name: 'query-timeout',
+      type: 'string',
+      placeholder: 'DURATION',
+      env: 'STRATA_QUERY_TIMEOUT',
+      default: '2m',
+      description: 'Longest a PromQL query may run (Prometheus --query.timeout); a request\'s timeout parameter can only lower it.',
+    },
     logLevelFlag('info'),
   ],
   examples: [
@@ -170,6 +196,18 @@ async function closeHttp(app: FastifyInstance, graceMs: number, log: JsonLogger)
   }
 }
 
+/** A duration flag (`5m`, `90s`, `1h30m`, `500ms`, as Prometheus writes them) in ms. */
+function durationFlag(name: string, v: string): number {
+  let ns: number | null = null;
+  try {
+    ns = /^\d/.test(v) && !/^\d+(\.\d+)?$/.test(v) ? parseDurationNs(v) : null;
+  } catch {
+    ns = null;
+  }
+  if (ns === null || ns <= 0) throw new UsageError(`invalid --${name} "${v}": use a duration such as 30s, 5m or 1h30m`, 'serve');
+  return ns / 1e6;
+}
+
 function displayUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' || host === '' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
   return `http://${h}:${port}`;
@@ -187,6 +225,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const fsync = args.string('fsync') as FsyncMode;
   const fsyncIntervalMs = args.number('fsync-interval')!;
   const level = args.string('log-level') as LogLevel;
+  const query = {
+    lookbackMs: durationFlag('query-lookback', args.string('query-lookback')!),
+    maxSamples: args.number('query-max-samples')!,
+    timeoutMs: durationFlag('query-timeout', args.string('query-timeout')!),
+  };
   const log = new JsonLogger({ stream: io.stderr, level });
   const version = packageVersion();
 
@@ -263,7 +306,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       throw err;
     }
 
-    app = await buildServer({ db, metrics, bodyLimit: args.number('max-body-size'), logger: fastifyLogger(level, io), version });
+    app = await buildServer({ db, metrics, bodyLimit: args.number('max-body-size'), logger: fastifyLogger(level, io), version, query });
     try {
       await app.listen({ port, host: bind });
     } catch (err) {

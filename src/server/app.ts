@@ -17,6 +17,8 @@ import { registerErrorHandlers } from './errors.js';
 import { exportPlugin } from './export.js';
 import { healthPlugin } from './health.js';
 import { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
+import { prometheusPlugin, type PrometheusQueryOptions } from './prometheus.js';
+import { remoteWritePlugin } from './remoteWrite.js';
 import { writePlugin } from './write.js';
 
 export interface ServerOptions {
@@ -33,6 +35,8 @@ export interface ServerOptions {
   version?: string;
   /** Commit reported by /health (default: $STRATA_COMMIT or "unknown"). */
   commit?: string;
+  /** PromQL limits of the Prometheus API: lookback, max samples, timeout. */
+  query?: PrometheusQueryOptions;
 }
 
 /**
@@ -89,8 +93,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(healthPlugin({ influxVersion: compat, commit }));
   await app.register(metricsPlugin(metrics));
   await app.register(writePlugin({ db: opts.db, bodyLimit }));
+  await app.register(remoteWritePlugin({ db: opts.db, bodyLimit }));
   await app.register(deletePlugin({ db: opts.db, bodyLimit }));
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));
+  await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
   return app;
 }
