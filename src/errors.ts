@@ -67,6 +67,8 @@ export const ERROR_CODES = {
   STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
   STRATA_ERR_CARDINALITY: 'a write would create a series beyond the database\'s series limit: raise the limit or delete unused series; existing series still accept writes',
   STRATA_ERR_INDEX: 'a series index file could not be written or synced; the series was not created',
+  STRATA_ERR_BAD_REMOTE_WRITE: 'a Prometheus remote-write body is not a snappy-compressed prometheus.WriteRequest (1.0) or io.prometheus.write.v2.Request (2.0); the message says what is wrong',
+  STRATA_ERR_UNSUPPORTED_REMOTE_WRITE: 'a Prometheus remote-write request names a protobuf message (Content-Type proto=) other than prometheus.WriteRequest (1.0) or io.prometheus.write.v2.Request (2.0)',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
