@@ -63,15 +63,23 @@ function* seriesLines(cols: SeriesColumn[]): Generator<string> {
     }
     if (min === undefined) return;
     let fields = '';
+    let notes = '';
     for (let c = 0; c < cols.length; c++) {
       const col = cols[c];
       const i = pos[c];
       if (i < col.times.length && col.times[i] === min) {
-        fields += (fields ? ',' : '') + names[c] + '=' + formatValue(col, i);
         pos[c] = i + 1;
+        const v = col.type === 'float' ? (col.values as Float64Array)[i] : 0;
+        if (!Number.isFinite(v)) {
+          // NaN and ±Inf (Prometheus stale markers, NaN gauges from remote write) have no
+          // line-protocol spelling: a comment names them; importing skips it.
+          notes += `# not exportable as line protocol: ${key} ${names[c]}=${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'} ${min}\n`;
+          continue;
+        }
+        fields += (fields ? ',' : '') + names[c] + '=' + formatValue(col, i);
       }
     }
-    yield `${key} ${fields} ${min}\n`;
+    yield fields ? `${notes}${key} ${fields} ${min}\n` : notes;
   }
 }
 

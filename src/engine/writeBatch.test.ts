@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { PointBatch } from '../ingest/batch.js';
 import { makeSeriesKey } from '../ingest/seriesKey.js';
+import { exportLineProtocol } from './export.js';
 import { engineFixture } from './testing/fixture.js';
 
 const { tmpDir, openDb, reopen } = engineFixture('strata-wb-');
@@ -66,6 +67,12 @@ describe('writeBatch', () => {
     await db.flush();
     db = await reopen(db);
     check();
+    // Line protocol has no NaN: export names the value in a comment instead of failing.
+    expect([...exportLineProtocol(db, { db: 'prom' })].join('')).toBe(
+      'up,instance=x,job=a\\ b\\,c\\=d"\\q value=1 1000\n' +
+        '# not exportable as line protocol: up,instance=x,job=a\\ b\\,c\\=d"\\q value=NaN 2000\n' +
+        'up,instance=x,job=a\\ b\\,c\\=d"\\q value=-0 3000\n',
+    );
   });
 
   it('rejects a type conflict by its number and keeps the rest, also after replay', async () => {
