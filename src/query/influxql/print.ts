@@ -1,0 +1,546 @@
+// InfluxQL text from the syntax tree: the Go String() forms of ast.go.
+//
+// The output re-parses to the same tree (the parser tests check parse(format(parse(q))))
+// and is what InfluxDB prints, e.g. for SHOW CONTINUOUS QUERIES. Known, deliberate
+// differences from Go, all so that the text parses back to the same tree:
+// - floats print with three decimals as Go's FormatFloat(f, 'f', 3) only when that is exact,
+//   otherwise with all the digits needed (Go would round);
+// - fill(<float>) prints like a float literal (Go's %v turns 2.0 into `2`);
+// - SHOW TAG KEYS prints its WITH KEY clause, SHOW MEASUREMENTS quotes its ON database,
+//   DISTINCT quotes its identifier when needed, and the FUTURE/PAST LIMIT options print.
+// Passwords print as [REDACTED], as in Go.
+
+import type {
+  Dimension,
+  Expr,
+  Field,
+  Measurement,
+  Privilege,
+  SelectStatement,
+  SortField,
+  Source,
+  Statement,
+  Target,
+} from './ast.js';
+import { IDENT, isIdentChar, isIdentFirstChar, lookup } from './lexer.js';
+
+// ---------------------------------------------------------------------------------------
+// Quoting and literals.
+
+/** Go's QuoteString: single quotes, escaping `\n`, `\` and `'`. */
+export function quoteString(s: string): string {
+  let out = "'";
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\n') out += '\\n';
+    else if (c === '\\') out += '\\\\';
+    else if (c === "'") out += "\\'";
+    else out += c;
+  }
+  return out + "'";
+}
+
+function escapeIdent(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\n') out += '\\n';
+    else if (c === '\\') out += '\\\\';
+    else if (c === '"') out += '\\"';
+    else out += c;
+  }
+  return out;
+}
+
+/** Go's IdentNeedsQuotes: keywords and anything not `[A-Za-z_][A-Za-z0-9_]*`. */
+export function identNeedsQuotes(ident: string): boolean {
+  if (lookup(ident) !== IDENT) return true;
+  for (let i = 0; i < ident.length; i++) {
+    const c = ident.charCodeAt(i);
+    if (i === 0 ? !isIdentFirstChar(c) : !isIdentChar(c)) return true;
+  }
+  return false;
+}
+
+/** Go's QuoteIdent: dotted segments, quoted where needed. */
+export function quoteIdent(...segments: string[]): string {
+  let out = '';
+  const last = segments.length - 1;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    const needQuote =
+      identNeedsQuotes(seg) || (i < last && seg !== '') || ((i === 0 || i === last) && seg === '');
+    out += needQuote ? '"' + escapeIdent(seg) + '"' : escapeIdent(seg);
+    if (i < last) out += '.';
+  }
+  return out;
+}
+
+const NS_US = 1000n;
+const NS_MS = 1_000_000n;
+const NS_S = 1_000_000_000n;
+const NS_M = 60n * NS_S;
+const NS_H = 60n * NS_M;
+const NS_D = 24n * NS_H;
+const NS_W = 7n * NS_D;
+
+/** Go's influxql.FormatDuration. */
+export function formatDuration(d: bigint): string {
+  if (d === 0n) return '0s';
+  if (d % NS_W === 0n) return `${d / NS_W}w`;
+  if (d % NS_D === 0n) return `${d / NS_D}d`;
+  if (d % NS_H === 0n) return `${d / NS_H}h`;
+  if (d % NS_M === 0n) return `${d / NS_M}m`;
+  if (d % NS_S === 0n) return `${d / NS_S}s`;
+  if (d % NS_MS === 0n) return `${d / NS_MS}ms`;
+  if (d % NS_US === 0n) return `${d / NS_US}u`;
+  return `${d}ns`;
+}
+
+/** A finite number in plain decimal notation (no exponent), with its shortest digits. */
+export function plainDecimal(v: number): string {
+  const neg = v < 0 || Object.is(v, -0);
+  const s = String(Math.abs(v));
+  const e = s.indexOf('e');
+  let body: string;
+  if (e < 0) {
+    body = s;
+  } else {
+    const mant = s.slice(0, e);
+    const exp = Number(s.slice(e + 1));
+    const dot = mant.indexOf('.');
+    const digits = dot < 0 ? mant : mant.slice(0, dot) + mant.slice(dot + 1);
+    const intLen = (dot < 0 ? mant.length : dot) + exp;
+    if (intLen <= 0) body = '0.' + '0'.repeat(-intLen) + digits;
+    else if (intLen >= digits.length) body = digits + '0'.repeat(intLen - digits.length);
+    else body = digits.slice(0, intLen) + '.' + digits.slice(intLen);
+  }
+  return (neg ? '-' : '') + body;
+}
+
+/**
+ * A float literal: Go's FormatFloat(v, 'f', 3) ("2.000") when that is exact, else all the
+ * digits that round-trip. Always has a '.', so it re-parses as a NumberLiteral.
+ */
+export function formatFloat(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const plain = plainDecimal(v);
+  const dot = plain.indexOf('.');
+  if (dot < 0) return plain + '.000';
+  const frac = plain.length - dot - 1;
+  return frac < 3 ? plain + '0'.repeat(3 - frac) : plain;
+}
+
+/** A regex literal: `/pattern/` with `/` escaped. */
+export function formatRegex(pattern: string): string {
+  let out = '/';
+  for (let i = 0; i < pattern.length; i++) {
+    out += pattern[i] === '/' ? '\\/' : pattern[i];
+  }
+  return out + '/';
+}
+
+/** RFC3339 with nanoseconds and no trailing zeros (Go's time.RFC3339Nano), UTC. */
+export function formatTimeNs(ns: bigint): string {
+  const sec = ns >= 0n ? ns / NS_S : -((-ns + NS_S - 1n) / NS_S);
+  const frac = ns - sec * NS_S;
+  const iso = new Date(Number(sec) * 1000).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+  let out = iso.slice(0, 19);
+  if (frac !== 0n) out += '.' + frac.toString().padStart(9, '0').replace(/0+$/, '');
+  return out + 'Z';
+}
+
+// ---------------------------------------------------------------------------------------
+// Expressions.
+
+export function formatExpr(e: Expr): string {
+  switch (e.type) {
+    case 'BinaryExpr':
+      return `${formatExpr(e.lhs)} ${e.op} ${formatRhs(e.op, e.rhs)}`;
+    case 'Call':
+      return `${formatCallName(e.name)}(${e.args.map(formatExpr).join(', ')})`;
+    case 'VarRef':
+      return e.dataType === 'unknown' ? quoteIdent(e.val) : `${quoteIdent(e.val)}::${e.dataType}`;
+    case 'NumberLiteral':
+      return formatFloat(e.val);
+    case 'IntegerLiteral':
+    case 'UnsignedLiteral':
+      return e.val.toString();
+    case 'StringLiteral':
+      return quoteString(e.val);
+    case 'BooleanLiteral':
+      return e.val ? 'true' : 'false';
+    case 'DurationLiteral':
+      return formatDuration(e.val);
+    case 'TimeLiteral':
+      return `'${formatTimeNs(e.val)}'`;
+    case 'RegexLiteral':
+      return formatRegex(e.val);
+    case 'ListLiteral':
+      return `(${e.vals.map((v) => quoteIdent(v)).join(', ')})`;
+    case 'Wildcard':
+      return e.wildcardType === null ? '*' : `*::${e.wildcardType}`;
+    case 'Distinct':
+      return `DISTINCT ${quoteIdent(e.val)}`;
+    case 'ParenExpr':
+      return `(${formatExpr(e.expr)})`;
+    case 'BoundParameter':
+      return `$${quoteIdent(e.name)}`;
+    case 'NilLiteral':
+      return 'nil';
+  }
+}
+
+const MULTIPLICATIVE = new Set<string>(['*', '/', '%', '&']);
+
+/**
+ * The right operand of a binary operator. A unary minus (`-x`, parsed as `-1 * x`) on the
+ * right of `*`, `/`, `%` or `&` prints as `-x`: Go's `a / -1 * x` would read back as
+ * `(a / -1) * x`.
+ */
+function formatRhs(op: string, rhs: Expr): string {
+  if (
+    MULTIPLICATIVE.has(op) &&
+    rhs.type === 'BinaryExpr' &&
+    rhs.op === '*' &&
+    rhs.lhs.type === 'IntegerLiteral' &&
+    (rhs.lhs.val === -1n || rhs.lhs.val === 1n) &&
+    (rhs.rhs.type === 'VarRef' || rhs.rhs.type === 'Call' || rhs.rhs.type === 'ParenExpr')
+  ) {
+    return (rhs.lhs.val === -1n ? '-' : '+') + formatExpr(rhs.rhs);
+  }
+  return formatExpr(rhs);
+}
+
+/** A call name as Go prints it, quoted only when it could not be read back as one. */
+function formatCallName(name: string): string {
+  if (name === 'distinct' || !identNeedsQuotes(name)) return name;
+  return quoteIdent(name);
+}
+
+export function formatMeasurement(m: Measurement): string {
+  let out = '';
+  if (m.database !== '') out += quoteIdent(m.database) + '.';
+  if (m.retentionPolicy !== '') out += quoteIdent(m.retentionPolicy);
+  if (m.database !== '' || m.retentionPolicy !== '') out += '.';
+  if (m.name !== '') out += quoteIdent(m.name);
+  else if (m.regex !== null) out += formatRegex(m.regex.val);
+  return out;
+}
+
+export function formatSource(s: Source): string {
+  return s.type === 'SubQuery' ? `(${formatSelect(s.statement)})` : formatMeasurement(s);
+}
+
+function formatSources(sources: Source[]): string {
+  return sources.map(formatSource).join(', ');
+}
+
+function formatField(f: Field): string {
+  const s = formatExpr(f.expr);
+  return f.alias === '' ? s : `${s} AS ${quoteIdent(f.alias)}`;
+}
+
+function formatDimensions(dims: Dimension[]): string {
+  return dims.map((d) => formatExpr(d.expr)).join(', ');
+}
+
+function formatSortFields(fields: SortField[]): string {
+  return fields.map((f) => (f.name !== '' ? f.name + ' ' : '') + (f.ascending ? 'ASC' : 'DESC')).join(', ');
+}
+
+function formatTarget(t: Target): string {
+  return 'INTO ' + formatMeasurement(t.measurement) + (t.measurement.name === '' ? ':MEASUREMENT' : '');
+}
+
+function formatPrivilege(p: Privilege): string {
+  switch (p) {
+    case 'none':
+      return 'NO PRIVILEGES';
+    case 'read':
+      return 'READ';
+    case 'write':
+      return 'WRITE';
+    case 'all':
+      return 'ALL PRIVILEGES';
+  }
+}
+
+export function formatSelect(s: SelectStatement): string {
+  let out = 'SELECT ' + s.fields.map(formatField).join(', ');
+  if (s.target !== null) out += ' ' + formatTarget(s.target);
+  if (s.sources.length > 0) out += ' FROM ' + formatSources(s.sources);
+  if (s.condition !== null) out += ' WHERE ' + formatExpr(s.condition);
+  if (s.dimensions.length > 0) out += ' GROUP BY ' + formatDimensions(s.dimensions);
+  switch (s.fill) {
+    case 'none':
+      out += ' fill(none)';
+      break;
+    case 'number':
+      out +=
+        typeof s.fillValue === 'number' ? ` fill(${formatFloat(s.fillValue)})` : ` fill(${String(s.fillValue)})`;
+      break;
+    case 'linear':
+      out += ' fill(linear)';
+      break;
+    case 'previous':
+      out += ' fill(previous)';
+      break;
+  }
+  if (s.sortFields.length > 0) out += ' ORDER BY ' + formatSortFields(s.sortFields);
+  if (s.limit > 0) out += ` LIMIT ${s.limit}`;
+  if (s.offset > 0) out += ` OFFSET ${s.offset}`;
+  if (s.sLimit > 0) out += ` SLIMIT ${s.sLimit}`;
+  if (s.sOffset > 0) out += ` SOFFSET ${s.sOffset}`;
+  if (s.location !== null) out += ` TZ(${quoteString(s.location)})`;
+  return out;
+}
+
+/** ` ON db`, ` FROM ...`, ` WHERE ...`, ` GROUP BY ...`, ` LIMIT n`, ` OFFSET n` as present. */
+function clauses(p: {
+  database?: string;
+  sources?: Source[] | null;
+  condition?: Expr | null;
+  dimensions?: Dimension[];
+  sortFields?: SortField[];
+  limit?: number;
+  offset?: number;
+  sLimit?: number;
+  sOffset?: number;
+}): string {
+  let out = '';
+  if (p.database !== undefined && p.database !== '') out += ' ON ' + quoteIdent(p.database);
+  if (p.sources !== undefined && p.sources !== null) out += ' FROM ' + formatSources(p.sources);
+  if (p.condition !== undefined && p.condition !== null) out += ' WHERE ' + formatExpr(p.condition);
+  if (p.dimensions !== undefined && p.dimensions.length > 0) out += ' GROUP BY ' + formatDimensions(p.dimensions);
+  if (p.sortFields !== undefined && p.sortFields.length > 0) out += ' ORDER BY ' + formatSortFields(p.sortFields);
+  if (p.limit !== undefined && p.limit > 0) out += ` LIMIT ${p.limit}`;
+  if (p.offset !== undefined && p.offset > 0) out += ` OFFSET ${p.offset}`;
+  if (p.sLimit !== undefined && p.sLimit > 0) out += ` SLIMIT ${p.sLimit}`;
+  if (p.sOffset !== undefined && p.sOffset > 0) out += ` SOFFSET ${p.sOffset}`;
+  return out;
+}
+
+function formatTagKeyExpr(e: Expr): string {
+  return e.type === 'StringLiteral' ? quoteIdent(e.val) : formatExpr(e);
+}
+
+/** The statement as InfluxQL text (Go's Statement.String()). */
+export function formatStatement(s: Statement): string {
+  switch (s.type) {
+    case 'SelectStatement':
+      return formatSelect(s);
+    case 'DeleteSeriesStatement':
+      return 'DELETE' + clauses({ sources: s.sources, condition: s.condition });
+    case 'DropSeriesStatement':
+      return 'DROP SERIES' + clauses({ sources: s.sources, condition: s.condition });
+    case 'DropShardStatement':
+      return `DROP SHARD ${s.id}`;
+    case 'DropMeasurementStatement':
+      return 'DROP MEASUREMENT ' + quoteIdent(s.name);
+    case 'ShowDatabasesStatement':
+      return 'SHOW DATABASES';
+    case 'ShowMeasurementsStatement': {
+      let out = 'SHOW MEASUREMENTS';
+      if (s.database !== '' || s.wildcardDatabase) {
+        out += ' ON ' + (s.wildcardDatabase ? '*' : quoteIdent(s.database));
+        if (s.wildcardRetentionPolicy) out += '.*';
+        else if (s.retentionPolicy !== '') out += '.' + quoteIdent(s.retentionPolicy);
+      }
+      if (s.source !== null) {
+        const re = s.source.type === 'Measurement' && s.source.regex !== null;
+        out += ' WITH MEASUREMENT ' + (re ? '=~ ' : '= ') + formatSource(s.source);
+      }
+      return (
+        out +
+        clauses({ condition: s.condition, sortFields: s.sortFields, limit: s.limit, offset: s.offset })
+      );
+    }
+    case 'ShowMeasurementCardinalityStatement':
+    case 'ShowSeriesCardinalityStatement': {
+      const what = s.type === 'ShowSeriesCardinalityStatement' ? 'SERIES' : 'MEASUREMENT';
+      return (
+        `SHOW ${what}${s.exact ? ' EXACT' : ''} CARDINALITY` +
+        clauses({
+          database: s.database,
+          sources: s.sources,
+          condition: s.condition,
+          dimensions: s.dimensions,
+          limit: s.limit,
+          offset: s.offset,
+        })
+      );
+    }
+    case 'ShowSeriesStatement':
+      return (
+        'SHOW SERIES' +
+        clauses({
+          database: s.database,
+          sources: s.sources,
+          condition: s.condition,
+          sortFields: s.sortFields,
+          limit: s.limit,
+          offset: s.offset,
+        })
+      );
+    case 'ShowTagKeysStatement': {
+      let out = 'SHOW TAG KEYS' + clauses({ database: s.database, sources: s.sources });
+      if (s.tagKeyOp !== null && s.tagKeyExpr !== null) {
+        out += ` WITH KEY ${s.tagKeyOp} ${formatTagKeyExpr(s.tagKeyExpr)}`;
+      }
+      return (
+        out +
+        clauses({
+          condition: s.condition,
+          sortFields: s.sortFields,
+          limit: s.limit,
+          offset: s.offset,
+          sLimit: s.sLimit,
+          sOffset: s.sOffset,
+        })
+      );
+    }
+    case 'ShowTagKeyCardinalityStatement':
+    case 'ShowFieldKeyCardinalityStatement': {
+      const what = s.type === 'ShowTagKeyCardinalityStatement' ? 'TAG' : 'FIELD';
+      return (
+        `SHOW ${what} KEY ${s.exact ? 'EXACT ' : ''}CARDINALITY` +
+        clauses({
+          database: s.database,
+          sources: s.sources,
+          condition: s.condition,
+          dimensions: s.dimensions,
+          limit: s.limit,
+          offset: s.offset,
+        })
+      );
+    }
+    case 'ShowTagValuesStatement':
+      return (
+        'SHOW TAG VALUES' +
+        clauses({ database: s.database, sources: s.sources }) +
+        ` WITH KEY ${s.op} ${formatTagKeyExpr(s.tagKeyExpr)}` +
+        clauses({ condition: s.condition, sortFields: s.sortFields, limit: s.limit, offset: s.offset })
+      );
+    case 'ShowTagValuesCardinalityStatement':
+      return (
+        `SHOW TAG VALUES ${s.exact ? 'EXACT ' : ''}CARDINALITY` +
+        clauses({ database: s.database, sources: s.sources }) +
+        ` WITH KEY ${s.op} ${formatTagKeyExpr(s.tagKeyExpr)}` +
+        clauses({ condition: s.condition, dimensions: s.dimensions, limit: s.limit, offset: s.offset })
+      );
+    case 'ShowFieldKeysStatement':
+      return (
+        'SHOW FIELD KEYS' +
+        clauses({
+          database: s.database,
+          sources: s.sources,
+          sortFields: s.sortFields,
+          limit: s.limit,
+          offset: s.offset,
+        })
+      );
+    case 'ShowRetentionPoliciesStatement':
+      return 'SHOW RETENTION POLICIES' + clauses({ database: s.database });
+    case 'ShowContinuousQueriesStatement':
+      return 'SHOW CONTINUOUS QUERIES';
+    case 'ShowUsersStatement':
+      return 'SHOW USERS';
+    case 'ShowGrantsForUserStatement':
+      return 'SHOW GRANTS FOR ' + quoteIdent(s.name);
+    case 'ShowStatsStatement':
+      return 'SHOW STATS' + (s.module !== '' ? ' FOR ' + quoteString(s.module) : '');
+    case 'ShowDiagnosticsStatement':
+      return 'SHOW DIAGNOSTICS' + (s.module !== '' ? ' FOR ' + quoteString(s.module) : '');
+    case 'ShowShardsStatement':
+      return 'SHOW SHARDS';
+    case 'ShowShardGroupsStatement':
+      return 'SHOW SHARD GROUPS';
+    case 'ShowQueriesStatement':
+      return 'SHOW QUERIES';
+    case 'ShowSubscriptionsStatement':
+      return 'SHOW SUBSCRIPTIONS';
+    case 'CreateDatabaseStatement': {
+      let out = 'CREATE DATABASE ' + quoteIdent(s.name);
+      if (s.retentionPolicyCreate) {
+        out += ' WITH';
+        if (s.retentionPolicyDuration !== null) out += ' DURATION ' + formatDuration(s.retentionPolicyDuration);
+        if (s.retentionPolicyReplication !== null) out += ` REPLICATION ${s.retentionPolicyReplication}`;
+        if (s.retentionPolicyShardGroupDuration > 0n) {
+          out += ' SHARD DURATION ' + formatDuration(s.retentionPolicyShardGroupDuration);
+        }
+        if (s.futureWriteLimit !== null) out += ' FUTURE LIMIT ' + formatDuration(s.futureWriteLimit);
+        if (s.pastWriteLimit !== null) out += ' PAST LIMIT ' + formatDuration(s.pastWriteLimit);
+        if (s.retentionPolicyName !== '') out += ' NAME ' + quoteIdent(s.retentionPolicyName);
+        // Go prints a bare WITH for `WITH SHARD DURATION 0s`, which does not parse back.
+        if (out.endsWith(' WITH')) out += ' SHARD DURATION 0s';
+      }
+      return out;
+    }
+    case 'DropDatabaseStatement':
+      return 'DROP DATABASE ' + quoteIdent(s.name);
+    case 'CreateRetentionPolicyStatement': {
+      let out =
+        `CREATE RETENTION POLICY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}` +
+        ` DURATION ${formatDuration(s.duration)} REPLICATION ${s.replication}`;
+      if (s.shardGroupDuration > 0n) out += ' SHARD DURATION ' + formatDuration(s.shardGroupDuration);
+      if (s.default) out += ' DEFAULT';
+      if (s.futureWriteLimit > 0n) out += ' FUTURE LIMIT ' + formatDuration(s.futureWriteLimit);
+      if (s.pastWriteLimit > 0n) out += ' PAST LIMIT ' + formatDuration(s.pastWriteLimit);
+      return out;
+    }
+    case 'AlterRetentionPolicyStatement': {
+      let out = `ALTER RETENTION POLICY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}`;
+      if (s.duration !== null) out += ' DURATION ' + formatDuration(s.duration);
+      if (s.replication !== null) out += ` REPLICATION ${s.replication}`;
+      if (s.shardGroupDuration !== null) out += ' SHARD DURATION ' + formatDuration(s.shardGroupDuration);
+      if (s.default) out += ' DEFAULT';
+      if (s.futureWriteLimit !== null) out += ' FUTURE LIMIT ' + formatDuration(s.futureWriteLimit);
+      if (s.pastWriteLimit !== null) out += ' PAST LIMIT ' + formatDuration(s.pastWriteLimit);
+      return out;
+    }
+    case 'DropRetentionPolicyStatement':
+      return `DROP RETENTION POLICY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}`;
+    case 'CreateContinuousQueryStatement': {
+      let out = `CREATE CONTINUOUS QUERY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)} `;
+      if (s.resampleEvery > 0n || s.resampleFor > 0n) {
+        out += 'RESAMPLE ';
+        if (s.resampleEvery > 0n) out += `EVERY ${formatDuration(s.resampleEvery)} `;
+        if (s.resampleFor > 0n) out += `FOR ${formatDuration(s.resampleFor)} `;
+      }
+      return out + `BEGIN ${formatSelect(s.source)} END`;
+    }
+    case 'DropContinuousQueryStatement':
+      return `DROP CONTINUOUS QUERY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}`;
+    case 'CreateUserStatement':
+      return `CREATE USER ${quoteIdent(s.name)} WITH PASSWORD [REDACTED]${s.admin ? ' WITH ALL PRIVILEGES' : ''}`;
+    case 'DropUserStatement':
+      return 'DROP USER ' + quoteIdent(s.name);
+    case 'SetPasswordUserStatement':
+      return `SET PASSWORD FOR ${quoteIdent(s.name)} = [REDACTED]`;
+    case 'GrantStatement':
+      return `GRANT ${formatPrivilege(s.privilege)} ON ${quoteIdent(s.on)} TO ${quoteIdent(s.user)}`;
+    case 'GrantAdminStatement':
+      return 'GRANT ALL PRIVILEGES TO ' + quoteIdent(s.user);
+    case 'RevokeStatement':
+      return `REVOKE ${formatPrivilege(s.privilege)} ON ${quoteIdent(s.on)} FROM ${quoteIdent(s.user)}`;
+    case 'RevokeAdminStatement':
+      return 'REVOKE ALL PRIVILEGES FROM ' + quoteIdent(s.user);
+    case 'KillQueryStatement':
+      return `KILL QUERY ${s.queryId}` + (s.host !== '' ? ' ON ' + quoteIdent(s.host) : '');
+    case 'ExplainStatement':
+      return 'EXPLAIN ' + (s.analyze ? 'ANALYZE ' : '') + (s.verbose ? 'VERBOSE ' : '') + formatSelect(s.statement);
+    case 'CreateSubscriptionStatement':
+      return (
+        `CREATE SUBSCRIPTION ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}.${quoteIdent(s.retentionPolicy)}` +
+        ` DESTINATIONS ${s.mode} ${s.destinations.map(quoteString).join(', ')}`
+      );
+    case 'DropSubscriptionStatement':
+      return `DROP SUBSCRIPTION ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}.${quoteIdent(s.retentionPolicy)}`;
+  }
+}
+
+/** Several statements joined as Go's Statements.String() does. */
+export function formatQuery(statements: Statement[]): string {
+  return statements.map(formatStatement).join(';\n');
+}
