@@ -137,6 +137,8 @@ export class RemoteWriteDecoder {
   private problem = '';
   /** Shape of recent requests, to size the next batch. */
   private bytesPerSample = 64;
+  /** The position after the varint that varint() read last (a field: no object per read). */
+  private pos = 0;
 
   /** Snappy body -> batch (see uncompressSnappy for `limit`); `version` 2 reads an
    * `io.prometheus.write.v2.Request` (decodeV2). */
@@ -159,22 +161,14 @@ export class RemoteWriteDecoder {
     let foreign = false; // 2.0's symbols or timeseries fields
     while (p < end) {
       // tag
-      let tag = b[p++];
-      if (tag >= 0x80) {
-        const r = readVarint32(b, p - 1, end);
-        tag = r.value;
-        p = r.next;
-      }
+      const tag = this.varint(b, p, end);
+      p = this.pos;
       const field = tag >>> 3;
       const wt = tag & 7;
       if (field === 1 && wt === 2) {
-        let len = b[p++];
-        if (len >= 0x80) {
-          const r = readVarint32(b, p - 1, end);
-          len = r.value;
-          p = r.next;
-        }
-        if (p > end || len > end - p) throw truncated('time series', p);
+        const len = this.varint(b, p, end);
+        p = this.pos;
+        if (len > end - p) throw truncated('time series', p);
         stats.series++;
         index = this.series(b, dv, p, p + len, batch, stats, index);
         p += len;
@@ -278,17 +272,42 @@ export class RemoteWriteDecoder {
     return { batch, stats };
   }
 
+  /** Records the `n`th Sample message of the current series, at [s, e), in this.spans. */
+  private addSpan(n: number, s: number, e: number): void {
+    let spans = this.spans;
+    if (2 * n + 2 > spans.length) {
+      const grown = new Int32Array(spans.length * 2);
+      grown.set(spans);
+      this.spans = spans = grown;
+    }
+    spans[2 * n] = s;
+    spans[2 * n + 1] = e;
+  }
+
+  /** The 32-bit varint at b[p] (its low 32 bits), p < end; sets this.pos to the position after it. */
+  private varint(b: Uint8Array, p: number, end: number): number {
+    if (p < end) {
+      const c = b[p];
+      if (c < 0x80) {
+        this.pos = p + 1;
+        return c;
+      }
+    }
+    const r = readVarint32(b, p, end);
+    this.pos = r.next;
+    return r.value;
+  }
+
   /** One 2.0 TimeSeries message at b[s, e); returns the updated sample index. */
   private seriesV2(b: Buffer, s: number, e: number, nSym: number, batch: PointBatch, stats: RemoteWriteStats, index: number): number {
     let refs = this.refs;
     let nRefs = 0;
     let nSamples = 0;
     let nHist = 0;
-    let spans = this.spans;
     let p = s;
     while (p < e) {
-      const t = varint(b, p, e);
-      p = vnext;
+      const t = this.varint(b, p, e);
+      p = this.pos;
       const field = t >>> 3;
       const wt = t & 7;
       if (field === 0) throw malformed(`field number 0 at byte ${p}`);
@@ -296,14 +315,14 @@ export class RemoteWriteDecoder {
         // labels_refs: packed (what proto3 encoders write) or one varint per field
         let pe = e;
         if (wt === 2) {
-          const l = varint(b, p, e);
-          p = vnext;
+          const l = this.varint(b, p, e);
+          p = this.pos;
           if (l > e - p) throw truncated('label references', p);
           pe = p + l;
         }
         while (p < pe) {
-          const r = varint(b, p, pe);
-          p = vnext;
+          const r = this.varint(b, p, pe);
+          p = this.pos;
           if (nRefs === refs.length) {
             const grown = new Uint32Array(refs.length * 2);
             grown.set(refs);
@@ -313,19 +332,11 @@ export class RemoteWriteDecoder {
           if (wt === 0) break;
         }
       } else if (wt === 2 && field >= 2 && field <= 4) {
-        const l = varint(b, p, e);
-        p = vnext;
+        const l = this.varint(b, p, e);
+        p = this.pos;
         if (l > e - p) throw truncated(field === 2 ? 'sample' : field === 3 ? 'histogram' : 'exemplar', p);
-        if (field === 2) {
-          if (2 * nSamples + 2 > spans.length) {
-            const grown = new Int32Array(spans.length * 2);
-            grown.set(spans);
-            this.spans = spans = grown;
-          }
-          spans[2 * nSamples] = p;
-          spans[2 * nSamples + 1] = p + l;
-          nSamples++;
-        } else if (field === 3) nHist++;
+        if (field === 2) this.addSpan(nSamples++, p, p + l);
+        else if (field === 3) nHist++;
         else stats.exemplars++;
         p += l;
       } else p = skipField(b, p, e, wt);
@@ -405,39 +416,23 @@ export class RemoteWriteDecoder {
     let contiguous = true;
     let nSamples = 0;
     let nHist = 0;
-    let spans = this.spans;
     let p = s;
     while (p < e) {
       const fieldStart = p;
-      let tag = b[p++];
-      if (tag >= 0x80) {
-        const r = readVarint32(b, p - 1, e);
-        tag = r.value;
-        p = r.next;
-      }
+      const tag = this.varint(b, p, e);
+      p = this.pos;
       const field = tag >>> 3;
       const wt = tag & 7;
       if (wt === 2 && field >= 1 && field <= 4) {
-        let len = b[p++];
-        if (len >= 0x80) {
-          const r = readVarint32(b, p - 1, e);
-          len = r.value;
-          p = r.next;
-        }
-        if (p > e || len > e - p) throw truncated(field === 1 ? 'label' : field === 2 ? 'sample' : field === 3 ? 'exemplar' : 'histogram', p);
+        const len = this.varint(b, p, e);
+        p = this.pos;
+        if (len > e - p) throw truncated(field === 1 ? 'label' : field === 2 ? 'sample' : field === 3 ? 'exemplar' : 'histogram', p);
         if (field === 1) {
           if (labelsStart < 0) labelsStart = fieldStart;
           else if (labelsEnd !== fieldStart) contiguous = false;
           labelsEnd = p + len;
         } else if (field === 2) {
-          if (2 * nSamples + 2 > spans.length) {
-            const grown = new Int32Array(spans.length * 2);
-            grown.set(spans);
-            this.spans = spans = grown;
-          }
-          spans[2 * nSamples] = p;
-          spans[2 * nSamples + 1] = p + len;
-          nSamples++;
+          this.addSpan(nSamples++, p, p + len);
         } else if (field === 3) {
           stats.exemplars++;
         } else {
@@ -750,23 +745,6 @@ export function formatLabels(labels: readonly Label[]): string {
   }
   const s = `${name}{${parts.join(', ')}}`;
   return s.length > 300 ? `${s.slice(0, 297)}...` : s;
-}
-
-/** Position after the varint varint() read last (a module variable: no object per call). */
-let vnext = 0;
-
-/** The 32-bit varint at b[p] (its low 32 bits); sets vnext to the position after it. */
-function varint(b: Uint8Array, p: number, end: number): number {
-  if (p < end) {
-    const c = b[p];
-    if (c < 0x80) {
-      vnext = p + 1;
-      return c;
-    }
-  }
-  const r = readVarint32(b, p, end);
-  vnext = r.next;
-  return r.value;
 }
 
 /** A 32-bit varint at b[p]: its value (the low 32 bits) and the position after it. */

@@ -22,7 +22,7 @@
 //   503  + Retry-After when the engine is overloaded (Prometheus retries).
 
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { badRequest, StrataError } from '../errors.js';
 import { RemoteWriteDecoder } from '../ingest/remoteWrite.js';
@@ -44,9 +44,11 @@ export const DEFAULT_REMOTE_WRITE_DB = 'prometheus';
 const NAMED = 3;
 const MAX_PROBLEM = 400;
 
-/** The Content-Type and Content-Encoding a request came with (the raw-body parser of the
- * plugin's scope removes them from the headers before it reads the body). */
-const sent = new WeakMap<IncomingMessage, { type: string; encoding: string }>();
+/** The Content-Type and Content-Encoding a request came with. */
+interface SentHeaders {
+  type: string;
+  encoding: string;
+}
 
 function headerOf(v: string | string[] | undefined): string {
   return (Array.isArray(v) ? v.join(',') : (v ?? '')).trim();
@@ -62,10 +64,10 @@ function protoOf(contentType: string): string {
   return '';
 }
 
-/** The remote-write version of a request (by its Content-Type's `proto=`; 1.0 when there
- * is none, as the 1.0 spec says); refuses other messages and encodings than snappy. */
-function versionOf(request: FastifyRequest): 1 | 2 {
-  const h = sent.get(request.raw) ?? { type: '', encoding: '' };
+/** The remote-write version of a request sent with headers `h` (by its Content-Type's
+ * `proto=`; 1.0 when there is none, as the 1.0 spec says); refuses other messages and
+ * encodings than snappy. */
+function versionOf(h: SentHeaders): 1 | 2 {
   const proto = protoOf(h.type);
   let version: 1 | 2 = 1;
   if (proto === 'io.prometheus.write.v2.Request') version = 2;
@@ -113,6 +115,9 @@ export function remoteWritePlugin(opts: RemoteWriteRoutesOptions) {
   const { db, bodyLimit } = opts;
   const defaultDb = opts.defaultDb ?? DEFAULT_REMOTE_WRITE_DB;
   return async function remoteWriteRoutes(app: FastifyInstance): Promise<void> {
+    // The headers each request came with (the raw-body parser of this scope removes them
+    // from the request before it reads the body), for as long as the request lives.
+    const sent = new WeakMap<IncomingMessage, SentHeaders>();
     // Registered before useRawBodies' hook, which deletes Content-Type: keep both headers
     // aside, and take Content-Encoding away so the raw-body reader does not refuse snappy.
     app.addHook('onRequest', async (request) => {
@@ -125,7 +130,7 @@ export function remoteWritePlugin(opts: RemoteWriteRoutesOptions) {
     const decoder = new RemoteWriteDecoder();
 
     app.post('/api/v1/write', { config: { errorStyle: 'v1' } }, async (request, reply) => {
-      const version = versionOf(request);
+      const version = versionOf(sent.get(request.raw) ?? { type: '', encoding: '' });
       const name = param(request, 'db') || defaultDb;
       const rp = param(request, 'rp') || undefined;
       const { batch } = decoder.decodeBody(bodyOf(request), bodyLimit, version);

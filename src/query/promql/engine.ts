@@ -4,7 +4,8 @@ import { PromQLParseError, type Expr } from './ast.js';
 import { PromQLError, type EngineOptions, type QueryOutput, type SeriesSource } from './types.js';
 import { exprType, parseExpr } from './parser.js';
 import { Evaluator, mergeSameLabelset, type EvalContext, type Matrix } from './evaluator.js';
-import { compareLabels, dropName } from './labels.js';
+import { LabelsKeyCache, compareLabels, dropName } from './labels.js';
+import { RegexCache } from '../re2.js';
 
 export interface PromQLEngineOptions extends EngineOptions {
   /** Step of subqueries without an explicit one (`x[5m:]`); Prometheus's default evaluation interval, 1m. */
@@ -56,6 +57,9 @@ function makeContext(
     peak: 0,
     loaded: 0,
     tick: 0,
+    regexes: new RegexCache(1000),
+    sampleOffsets: new WeakMap(),
+    labelKeys: new LabelsKeyCache(),
   };
 }
 

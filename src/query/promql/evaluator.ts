@@ -24,7 +24,7 @@ import type {
 } from './ast.js';
 import { PromQLError, STALE_NAN_HI, STALE_NAN_LO, type Labels, type SeriesSource } from './types.js';
 import { exprType } from './parser.js';
-import { RegexCache } from '../re2.js';
+import type { RegexCache } from '../re2.js';
 import { RANGE_FUNCTIONS, invalidQuantileWarning, type Notes, type RangeWindow } from './rangeFunctions.js';
 import {
   DATE_FUNCTIONS,
@@ -49,6 +49,7 @@ import {
   labelsHash,
   labelsKey,
   parseGoFloat,
+  type LabelsKeyCache,
 } from './labels.js';
 
 export interface Series {
@@ -90,6 +91,10 @@ export interface EvalContext {
   loaded: number;
   /** Count of deadline checks, to read the clock only every so often. */
   tick: number;
+  /** The query's caches: regexes of label matchers, sampling offsets and keys of label sets. */
+  regexes: RegexCache;
+  sampleOffsets: WeakMap<Labels, number>;
+  labelKeys: LabelsKeyCache;
 }
 
 const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
@@ -171,7 +176,8 @@ function changesMetricSchema(op: BinaryOp): boolean {
   return op === '+' || op === '-' || op === '*' || op === '/' || op === '^' || op === '%' || op === 'atan2';
 }
 
-function scalarBinop(op: BinaryOp, l: number, r: number): number {
+/** An arithmetic operator (those of changesMetricSchema) on two floats. */
+function arithBinop(op: BinaryOp, l: number, r: number): number {
   switch (op) {
     case '+':
       return l + r;
@@ -187,63 +193,33 @@ function scalarBinop(op: BinaryOp, l: number, r: number): number {
       return goMod(l, r);
     case 'atan2':
       return Math.atan2(l, r);
-    case '==':
-      return l === r ? 1 : 0;
-    case '!=':
-      return l !== r ? 1 : 0;
-    case '>':
-      return l > r ? 1 : 0;
-    case '<':
-      return l < r ? 1 : 0;
-    case '>=':
-      return l >= r ? 1 : 0;
-    case '<=':
-      return l <= r ? 1 : 0;
-  }
-  throw new PromQLError('bad_data', `operator "${op}" not allowed for scalar operations`);
-}
-
-/** Set by elemBinop: whether a comparison keeps the sample. */
-let elemKeep = true;
-
-/** vectorElemBinop for floats: returns the value and sets elemKeep. */
-function elemBinop(op: BinaryOp, l: number, r: number): number {
-  elemKeep = true;
-  switch (op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return l / r;
-    case '^':
-      return goPow(l, r);
-    case '%':
-      return goMod(l, r);
-    case 'atan2':
-      return Math.atan2(l, r);
-    case '==':
-      elemKeep = l === r;
-      return l;
-    case '!=':
-      elemKeep = l !== r;
-      return l;
-    case '>':
-      elemKeep = l > r;
-      return l;
-    case '<':
-      elemKeep = l < r;
-      return l;
-    case '>=':
-      elemKeep = l >= r;
-      return l;
-    case '<=':
-      elemKeep = l <= r;
-      return l;
   }
   throw new PromQLError('bad_data', `operator "${op}" not allowed for operations between vectors`);
+}
+
+/** A comparison operator (those of isComparison) on two floats: whether it holds. */
+function compareBinop(op: BinaryOp, l: number, r: number): boolean {
+  switch (op) {
+    case '==':
+      return l === r;
+    case '!=':
+      return l !== r;
+    case '>':
+      return l > r;
+    case '<':
+      return l < r;
+    case '>=':
+      return l >= r;
+    case '<=':
+      return l <= r;
+  }
+  throw new PromQLError('bad_data', `operator "${op}" not allowed for operations between vectors`);
+}
+
+function scalarBinop(op: BinaryOp, l: number, r: number): number {
+  if (isComparison(op)) return compareBinop(op, l, r) ? 1 : 0;
+  if (changesMetricSchema(op)) return arithBinop(op, l, r);
+  throw new PromQLError('bad_data', `operator "${op}" not allowed for scalar operations`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -330,18 +306,17 @@ function natLess(a: string, b: string): boolean {
 }
 
 /** Prometheus's HashRatioSampler offset: labels.Hash() / MaxUint64, in [0, 1]. */
-const offsetCache = new WeakMap<Labels, number>();
-function sampleOffset(l: Labels): number {
-  let o = offsetCache.get(l);
+function sampleOffset(l: Labels, cache: WeakMap<Labels, number>): number {
+  let o = cache.get(l);
   if (o === undefined) {
     o = Number(labelsHash(l)) / 18446744073709551615;
-    offsetCache.set(l, o);
+    cache.set(l, o);
   }
   return o;
 }
 
-function addRatioSample(r: number, l: Labels): boolean {
-  const off = sampleOffset(l);
+function addRatioSample(r: number, l: Labels, cache: WeakMap<Labels, number>): boolean {
+  const off = sampleOffset(l, cache);
   return (r >= 0 && off < r) || (r < 0 && off >= 1 + r);
 }
 
@@ -413,8 +388,6 @@ interface RangeArg {
   offset: number;
   at: number | null;
 }
-
-const regexCache = new RegexCache(1000);
 
 export class Evaluator {
   readonly n: number;
@@ -697,7 +670,7 @@ export class Evaluator {
       }
       const res = fn(vecs, ts, i);
       for (const smp of res) {
-        const key = labelsKey(smp.labels);
+        const key = this.ctx.labelKeys.get(smp.labels);
         let s = out.get(key);
         if (!s) {
           s = { labels: smp.labels, dropName: smp.dropName, ts: [], vs: [] };
@@ -973,7 +946,7 @@ export class Evaluator {
           h = [];
           heaps[g] = h;
           if (op === 'limit_ratio') {
-            if (addRatioSample(r, smp.labels)) heapPush(h, smp, byValueLess);
+            if (addRatioSample(r, smp.labels, this.ctx.sampleOffsets)) heapPush(h, smp, byValueLess);
           } else if (op === 'bottomk') heapPush(h, smp, byReverseValueLess);
           else heapPush(h, smp, byValueLess);
           continue;
@@ -997,7 +970,7 @@ export class Evaluator {
             if (h.length < k) heapPush(h, smp, byValueLess);
             break;
           case 'limit_ratio':
-            if (addRatioSample(r, smp.labels)) heapPush(h, smp, byValueLess);
+            if (addRatioSample(r, smp.labels, this.ctx.sampleOffsets)) heapPush(h, smp, byValueLess);
             break;
         }
       }
@@ -1014,7 +987,7 @@ export class Evaluator {
             instantOrder.push({ labels: smp.labels, dropName: smp.dropName, ts: [ts], vs: [smp.v] });
             continue;
           }
-          const key = labelsKey(smp.labels);
+          const key = this.ctx.labelKeys.get(smp.labels);
           let s = out.get(key);
           if (!s) {
             s = { labels: smp.labels, dropName: smp.dropName, ts: [], vs: [] };
@@ -1100,9 +1073,13 @@ export class Evaluator {
         const sv = scal[step];
         const lf = swap ? sv : s.vs[j];
         const rf = swap ? s.vs[j] : sv;
-        let v = elemBinop(op, lf, rf);
-        let keep = elemKeep;
-        if (cmp && swap) v = rf;
+        // A comparison filters (keeping the vector side's value); arithmetic always keeps.
+        let keep = true;
+        let v: number;
+        if (cmp) {
+          keep = compareBinop(op, lf, rf);
+          v = swap ? rf : lf;
+        } else v = arithBinop(op, lf, rf);
         if (e.returnBool) {
           v = keep ? 1 : 0;
           keep = true;
@@ -1258,6 +1235,7 @@ export class Evaluator {
     const matchedStamp = new Int32Array(nSig).fill(-1);
     const pairLabels = new Map<number, Labels>();
     const oneToOne = matching.card === 'one-to-one';
+    const cmp = isComparison(op);
     for (let i = 0; i < this.n; i++) {
       this.checkDeadline();
       const ts = this.start + i * this.interval;
@@ -1289,9 +1267,8 @@ export class Evaluator {
         const b = slotIdx[o];
         const fl = swap ? slotVal[o] : av[k];
         const fr = swap ? av[k] : slotVal[o];
-        let val = elemBinop(op, fl, fr);
-        const keep = elemKeep;
-        if (e.returnBool) val = keep ? 1 : 0;
+        const keep = !cmp || compareBinop(op, fl, fr);
+        const val = e.returnBool ? (keep ? 1 : 0) : cmp ? fl : arithBinop(op, fl, fr);
         const pk = a * nB + b;
         let metric = pairLabels.get(pk);
         if (!metric) {
@@ -1304,7 +1281,7 @@ export class Evaluator {
           }
           matchedStamp[o] = i;
         } else {
-          const ins = labelsKey(metric);
+          const ins = this.ctx.labelKeys.get(metric);
           let set = inserted.get(o);
           if (!set) {
             set = new Set();
@@ -1676,9 +1653,9 @@ export class Evaluator {
       case '!=':
         return v !== m.value;
       case '=~':
-        return regexCache.get(m.value).test(v);
+        return this.ctx.regexes.get(m.value).test(v);
       case '!~':
-        return !regexCache.get(m.value).test(v);
+        return !this.ctx.regexes.get(m.value).test(v);
     }
   }
 

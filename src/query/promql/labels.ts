@@ -2,17 +2,29 @@
 
 import type { Labels } from './types.js';
 
-const keyCache = new WeakMap<Labels, string>();
-
 /** A canonical string for a label set (names sorted); equal sets give equal keys. */
 export function labelsKey(l: Labels): string {
-  let k = keyCache.get(l);
-  if (k !== undefined) return k;
   const names = Object.keys(l).sort();
   let s = '';
   for (const n of names) s += n + '\xff' + l[n] + '\xfe';
-  keyCache.set(l, s);
   return s;
+}
+
+/**
+ * labelsKey remembered per label-set object, for one query (the evaluator asks again for
+ * the same objects at every step). The label sets must not change while it is in use.
+ */
+export class LabelsKeyCache {
+  private readonly keys = new WeakMap<Labels, string>();
+
+  get(l: Labels): string {
+    let k = this.keys.get(l);
+    if (k === undefined) {
+      k = labelsKey(l);
+      this.keys.set(l, k);
+    }
+    return k;
+  }
 }
 
 /** Key over only the given (sorted) names; absent labels count as ''. */

@@ -286,16 +286,12 @@ function formatF(x: number): string {
   return x.toFixed(6);
 }
 
-const regexCache = new Map<string, boolean | null>();
-
 /**
  * Whether a regex (RE2 syntax, fully anchored as Prometheus does) matches the empty
  * string. Translated to a JS RegExp on a best-effort basis; null when it cannot be
  * decided (then the matcher is treated as non-empty).
  */
 function regexMatchesEmpty(re: string): boolean | null {
-  const cached = regexCache.get(re);
-  if (cached !== undefined) return cached;
   // Prometheus anchors regexes as ^(?s:...)$, so `.` also matches newlines.
   let src = re.replace(/\(\?P</g, '(?<');
   let flags = 'us';
@@ -305,15 +301,11 @@ function regexMatchesEmpty(re: string): boolean | null {
     if (m[1].includes('i')) flags += 'i';
     if (m[1].includes('m')) flags += 'm';
   }
-  let result: boolean | null;
   try {
-    result = new RegExp(`^(?:${src})$`, flags).test('');
+    return new RegExp(`^(?:${src})$`, flags).test('');
   } catch {
-    result = null;
+    return null;
   }
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(re, result);
-  return result;
 }
 
 function matcherMatchesEmpty(m: LabelMatcher): boolean {

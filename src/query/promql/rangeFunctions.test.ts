@@ -117,27 +117,35 @@ describe('resets and changes', () => {
   const bar = load(5 * M, '1 2 3 4 5 1 2 3 4 5');
   const biz = load(5 * M, '0 0 0 0 0 1 1 1 1 1');
   const at = 50 * M;
+  /** `fn` at 50m over each row's [series, range in minutes], expecting the row's value. */
+  const expectAt50m = (fn: string, rows: Array<[Series, number, number | undefined]>): void => {
+    for (const [s, minutes, want] of rows) expect(v(fn, s, at, minutes * M), `${fn} over ${minutes}m`).toBe(want);
+  };
 
   it('resets', () => {
-    expect(v('resets', foo, at, 5 * M)).toBeUndefined();
-    expect(v('resets', foo, at, 10 * M)).toBe(0);
-    expect(v('resets', foo, at, 20 * M)).toBe(1);
-    expect(v('resets', foo, at, 32 * M)).toBe(2);
-    expect(v('resets', bar, at, 32 * M)).toBe(1);
-    expect(v('resets', foo, at, 50 * M)).toBe(3);
-    expect(v('resets', bar, at, 50 * M)).toBe(1);
-    expect(v('resets', biz, at, 50 * M)).toBe(0);
+    expectAt50m('resets', [
+      [foo, 5, undefined],
+      [foo, 10, 0],
+      [foo, 20, 1],
+      [foo, 32, 2],
+      [bar, 32, 1],
+      [foo, 50, 3],
+      [bar, 50, 1],
+      [biz, 50, 0],
+    ]);
   });
 
   it('changes', () => {
-    expect(v('changes', foo, at, 6 * M)).toBe(0);
-    expect(v('changes', foo, at, 20 * M)).toBe(2);
-    expect(v('changes', bar, at, 20 * M)).toBe(2);
-    expect(v('changes', foo, at, 30 * M)).toBe(3);
-    expect(v('changes', bar, at, 30 * M)).toBe(4);
-    expect(v('changes', foo, at, 50 * M)).toBe(7);
-    expect(v('changes', bar, at, 50 * M)).toBe(8);
-    expect(v('changes', biz, at, 50 * M)).toBe(1);
+    expectAt50m('changes', [
+      [foo, 6, 0],
+      [foo, 20, 2],
+      [bar, 20, 2],
+      [foo, 30, 3],
+      [bar, 30, 4],
+      [foo, 50, 7],
+      [bar, 50, 8],
+      [biz, 50, 1],
+    ]);
   });
 
   it('changes treats NaN to NaN as no change', () => {

@@ -112,22 +112,16 @@ export function goQuote(s: string): string {
 }
 
 // ---------------------------------------------------------------------------------------
-// Kahan summation as Prometheus's util/kahansum.Inc (Neumaier's variant). Kernels inline
-// it in their loops through these two scratch slots rather than allocating tuples.
+// Kahan summation as Prometheus's util/kahansum.Inc (Neumaier's variant), in two halves so
+// that nothing returns a pair: adding `inc` makes the sum `sum + inc`, and the compensation
+// kahanComp(inc, sum, c). Kernels write `c = kahanComp(inc, sum, c); sum += inc;`.
 
-let kSum = 0;
-let kC = 0;
-function kahanInc(inc: number, sum: number, c: number): void {
+/** The compensation after adding `inc` to `sum` (the sum before the addition). */
+function kahanComp(inc: number, sum: number, c: number): number {
   const t = sum + inc;
-  if (t === Infinity || t === -Infinity) {
-    c = 0;
-  } else if (Math.abs(sum) >= Math.abs(inc)) {
-    c += sum - t + inc;
-  } else {
-    c += inc - t + sum;
-  }
-  kSum = t;
-  kC = c;
+  if (t === Infinity || t === -Infinity) return 0;
+  if (Math.abs(sum) >= Math.abs(inc)) return c + (sum - t + inc);
+  return c + (inc - t + sum);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -305,9 +299,7 @@ const idelta: RangeFunction = (w) => instantValue(w, false);
 // ---------------------------------------------------------------------------------------
 // deriv, predict_linear: least-squares regression with Kahan sums (linearRegression).
 
-let lrSlope = 0;
-let lrIntercept = 0;
-function linearRegression(w: RangeWindow, interceptTime: number): void {
+function linearRegression(w: RangeWindow, interceptTime: number): { slope: number; intercept: number } {
   const { times, values, lo, hi } = w;
   let n = 0;
   let sumX = 0;
@@ -326,28 +318,20 @@ function linearRegression(w: RangeWindow, interceptTime: number): void {
     if (constY && i > lo && y !== initY) constY = false;
     n += 1;
     const x = (times[i] - interceptTime) / 1e3;
-    kahanInc(x, sumX, cX);
-    sumX = kSum;
-    cX = kC;
-    kahanInc(y, sumY, cY);
-    sumY = kSum;
-    cY = kC;
-    kahanInc(x * y, sumXY, cXY);
-    sumXY = kSum;
-    cXY = kC;
-    kahanInc(x * x, sumX2, cX2);
-    sumX2 = kSum;
-    cX2 = kC;
+    cX = kahanComp(x, sumX, cX);
+    sumX += x;
+    cY = kahanComp(y, sumY, cY);
+    sumY += y;
+    const xy = x * y;
+    cXY = kahanComp(xy, sumXY, cXY);
+    sumXY += xy;
+    const x2 = x * x;
+    cX2 = kahanComp(x2, sumX2, cX2);
+    sumX2 += x2;
   }
   if (constY) {
-    if (initY === Infinity || initY === -Infinity) {
-      lrSlope = NaN;
-      lrIntercept = NaN;
-    } else {
-      lrSlope = 0;
-      lrIntercept = initY;
-    }
-    return;
+    if (initY === Infinity || initY === -Infinity) return { slope: NaN, intercept: NaN };
+    return { slope: 0, intercept: initY };
   }
   sumX += cX;
   sumY += cY;
@@ -357,22 +341,21 @@ function linearRegression(w: RangeWindow, interceptTime: number): void {
   const covXY = sumXY - (sumX * sumY) / n;
   const varX = sumX2 - (sumX * sumX) / n;
 
-  lrSlope = covXY / varX;
-  lrIntercept = sumY / n - (lrSlope * sumX) / n;
+  const slope = covXY / varX;
+  return { slope, intercept: sumY / n - (slope * sumX) / n };
 }
 
 const deriv: RangeFunction = (w) => {
   if (w.hi - w.lo < 2) return undefined;
   // An arbitrary timestamp near the values avoids float accuracy issues (prometheus#2674).
-  linearRegression(w, w.times[w.lo]);
-  return lrSlope;
+  return linearRegression(w, w.times[w.lo]).slope;
 };
 
 const predictLinear: RangeFunction = (w, params) => {
   if (w.hi - w.lo < 2 || params.length < 1) return undefined;
   const duration = params[0];
-  linearRegression(w, w.evalTime ?? w.rangeEnd);
-  return lrSlope * duration + lrIntercept;
+  const { slope, intercept } = linearRegression(w, w.evalTime ?? w.rangeEnd);
+  return slope * duration + intercept;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -423,10 +406,10 @@ const avgOverTime: RangeFunction = (w) => {
     const f = values[i];
     count = i - lo + 1;
     if (!incrementalMean) {
-      kahanInc(f, sum, kahanC);
-      if (kSum !== Infinity && kSum !== -Infinity) {
-        sum = kSum;
-        kahanC = kC;
+      const t = sum + f;
+      if (t !== Infinity && t !== -Infinity) {
+        kahanC = kahanComp(f, sum, kahanC);
+        sum = t;
         continue;
       }
       incrementalMean = true;
@@ -434,9 +417,10 @@ const avgOverTime: RangeFunction = (w) => {
       kahanC /= count - 1;
     }
     const q = (count - 1) / count;
-    kahanInc(f / count, q * mean, q * kahanC);
-    mean = kSum;
-    kahanC = kC;
+    const inc = f / count;
+    const scaled = q * mean;
+    kahanC = kahanComp(inc, scaled, q * kahanC);
+    mean = scaled + inc;
   }
   if (incrementalMean) return mean + kahanC;
   return sum / count + kahanC / count;
@@ -448,9 +432,9 @@ const sumOverTime: RangeFunction = (w) => {
   let sum = 0;
   let c = 0;
   for (let i = lo; i < hi; i++) {
-    kahanInc(values[i], sum, c);
-    sum = kSum;
-    c = kC;
+    const f = values[i];
+    c = kahanComp(f, sum, c);
+    sum += f;
   }
   if (sum === Infinity || sum === -Infinity) return sum;
   return sum + c;
@@ -530,12 +514,12 @@ function varianceOverTime(w: RangeWindow): number | undefined {
     const f = values[i];
     count++;
     const d = f - (mean + cMean);
-    kahanInc(d / count, mean, cMean);
-    mean = kSum;
-    cMean = kC;
-    kahanInc(d * (f - (mean + cMean)), aux, cAux);
-    aux = kSum;
-    cAux = kC;
+    const inc = d / count;
+    cMean = kahanComp(inc, mean, cMean);
+    mean += inc;
+    const incAux = d * (f - (mean + cMean));
+    cAux = kahanComp(incAux, aux, cAux);
+    aux += incAux;
   }
   return (aux + cAux) / count;
 }

@@ -20,7 +20,7 @@
 // millisecond keep the last one.
 
 import type { Database } from '../../engine/database.js';
-import { RegexCache, translateRe2 } from '../re2.js';
+import { RegexCache, compileRe2, translateRe2 } from '../re2.js';
 import type { ColumnValues, SeriesColumn, TagMatcher } from '../../types.js';
 import type { LabelMatcher } from './ast.js';
 import type { Labels, RawSeries, SeriesSource } from './types.js';
@@ -54,21 +54,22 @@ export function metricName(measurement: string, field: string): string {
 
 const NUMERIC = new Set(['float', 'integer', 'unsigned', 'boolean']);
 
-const regexes = new RegexCache(1000);
-
-/** A label matcher as a test of one value (a missing label is ''), with RE2 regexes. */
-export function matcherTest(m: LabelMatcher): (v: string) => boolean {
+/**
+ * A label matcher as a test of one value (a missing label is ''), with RE2 regexes: from
+ * `regexes` when given, else compiled for this call.
+ */
+export function matcherTest(m: LabelMatcher, regexes?: RegexCache): (v: string) => boolean {
   switch (m.op) {
     case '=':
       return (v) => v === m.value;
     case '!=':
       return (v) => v !== m.value;
     case '=~': {
-      const re = regexes.get(m.value);
+      const re = regexes ? regexes.get(m.value) : compileRe2(m.value);
       return (v) => re.test(v);
     }
     case '!~': {
-      const re = regexes.get(m.value);
+      const re = regexes ? regexes.get(m.value) : compileRe2(m.value);
       return (v) => !re.test(v);
     }
   }
@@ -115,6 +116,7 @@ interface Target {
 
 export function engineSource(db: Database, opts: EngineSourceOptions = {}): EngineSeriesSource {
   const only = opts.database;
+  const regexes = new RegexCache(1000);
 
   function databases(): string[] {
     if (only !== undefined) return db.hasDatabase(only) ? [only] : [];
@@ -123,7 +125,7 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
 
   /** The measurements × numeric fields of `name` whose metric name passes the name matchers. */
   function targets(name: string, nameMatchers: LabelMatcher[]): Target[] {
-    const tests = nameMatchers.map(matcherTest);
+    const tests = nameMatchers.map((m) => matcherTest(m, regexes));
     const accept = (metric: string): boolean => {
       for (const t of tests) if (!t(metric)) return false;
       return true;
