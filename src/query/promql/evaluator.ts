@@ -34,6 +34,8 @@ import {
   checkLabelJoinArgs,
   checkLabelReplaceArgs,
   clamp,
+  goMax,
+  goMin,
   labelJoin,
   labelReplace,
   quantile,
@@ -140,22 +142,6 @@ function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
 function goMod(x: number, y: number): number {
   if (y === 0 || x === Infinity || x === -Infinity || x !== x || y !== y) return NaN;
   return x % y;
-}
-
-/** Go's math.Min. */
-function goMin(x: number, y: number): number {
-  if (x === -Infinity || y === -Infinity) return -Infinity;
-  if (x !== x || y !== y) return NaN;
-  if (x === 0 && x === y) return Object.is(x, -0) ? x : y;
-  return x < y ? x : y;
-}
-
-/** Go's math.Max. */
-function goMax(x: number, y: number): number {
-  if (x === Infinity || y === Infinity) return Infinity;
-  if (x !== x || y !== y) return NaN;
-  if (x === 0 && x === y) return Object.is(x, -0) ? y : x;
-  return x > y ? x : y;
 }
 
 /** Go's math.Pow (JS differs for 1**±Inf and (-1)**±Inf). */

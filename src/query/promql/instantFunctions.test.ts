@@ -19,20 +19,9 @@ import {
   roundTo,
   type Bucket,
 } from './instantFunctions.js';
-import type { Notes } from './rangeFunctions.js';
+import { CollectNotes } from './testing/notes.js';
 import { PromQLError } from './types.js';
 import { RegexCache } from '../re2.js';
-
-class CollectNotes implements Notes {
-  warnings: string[] = [];
-  infos: string[] = [];
-  warn(msg: string): void {
-    this.warnings.push(msg);
-  }
-  info(msg: string): void {
-    this.infos.push(msg);
-  }
-}
 
 function close(actual: number, expected: number): void {
   if (Number.isNaN(expected)) {

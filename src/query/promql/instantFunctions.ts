@@ -64,14 +64,16 @@ export function clamp(v: number, min: number, max: number): number | undefined {
   return goMax(min, goMin(max, v));
 }
 
-function goMax(x: number, y: number): number {
+/** Go's math.Max (NaN wins over everything but +Inf; max(-0, 0) is 0). */
+export function goMax(x: number, y: number): number {
   if (x === Infinity || y === Infinity) return Infinity;
   if (x !== x || y !== y) return NaN;
   if (x === 0 && x === y) return Object.is(x, -0) ? y : x;
   return x > y ? x : y;
 }
 
-function goMin(x: number, y: number): number {
+/** Go's math.Min (NaN wins over everything but -Inf; min(-0, 0) is -0). */
+export function goMin(x: number, y: number): number {
   if (x === -Infinity || y === -Infinity) return -Infinity;
   if (x !== x || y !== y) return NaN;
   if (x === 0 && x === y) return Object.is(x, -0) ? x : y;

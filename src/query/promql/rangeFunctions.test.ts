@@ -3,7 +3,8 @@
 // series, cuts the same left-open window (t-range, t] and compares the kernel's output.
 
 import { describe, expect, it } from 'vitest';
-import { RANGE_FUNCTIONS, type Notes, type RangeWindow } from './rangeFunctions.js';
+import { RANGE_FUNCTIONS, type RangeWindow } from './rangeFunctions.js';
+import { CollectNotes } from './testing/notes.js';
 import { PromQLError } from './types.js';
 
 const S = 1000;
@@ -63,17 +64,6 @@ function window(s: Series, evalMs: number, rangeMs: number, offsetMs = 0): Range
   let hi = lo;
   while (hi < s.times.length && s.times[hi] <= rangeEnd) hi++;
   return { times: s.times, values: s.values, lo, hi, rangeStart, rangeEnd, metricName: s.name, evalTime: evalMs };
-}
-
-class CollectNotes implements Notes {
-  warnings: string[] = [];
-  infos: string[] = [];
-  warn(msg: string): void {
-    this.warnings.push(msg);
-  }
-  info(msg: string): void {
-    this.infos.push(msg);
-  }
 }
 
 function call(
