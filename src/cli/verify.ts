@@ -274,7 +274,8 @@ function checkMeta(file: string, damage: (offset: number, message: string) => vo
       continue;
     }
     const rps = new Set(Object.keys(db.rps));
-    if (!rps.has(db.defaultRp)) damage(0, `database "${name}" in meta.json names default retention policy "${db.defaultRp}", which it does not have`);
+    // "" is a database without a default policy (its default was dropped, as InfluxDB allows).
+    if (db.defaultRp !== '' && !rps.has(db.defaultRp)) damage(0, `database "${name}" in meta.json names default retention policy "${db.defaultRp}", which it does not have`);
     out.set(name, rps);
   }
   return out;

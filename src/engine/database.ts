@@ -882,6 +882,96 @@ export class Database {
     return Object.fromEntries(Object.entries(meta.rps).map(([rp, p]) => [rp, BigInt(p.duration)]));
   }
 
+  /** The default retention policy of a database ("" when its default was dropped). */
+  defaultRetentionPolicy(db: string): string {
+    const meta = this.meta.get(db);
+    if (!meta) throw databaseNotFound(db);
+    return meta.defaultRp;
+  }
+
+  /** Makes an existing retention policy the default of its database. */
+  setDefaultRetentionPolicy(db: string, rp: string): void {
+    if (this.closed) throw closedError();
+    const meta = this.meta.get(db);
+    if (!meta) throw databaseNotFound(db);
+    if (!Object.hasOwn(meta.rps, rp)) throw new StrataError('STRATA_ERR_RP_NOT_FOUND', 404, `retention policy not found: "${rp}" in database "${db}"`);
+    this.meta.setDefaultRp(db, rp);
+  }
+
+  /** Drops a retention policy (InfluxQL DROP RETENTION POLICY) with all its shards and
+   * unflushed points; false when there was none. */
+  async dropRetentionPolicy(db: string, rp: string): Promise<boolean> {
+    if (this.closed) throw closedError();
+    const meta = this.meta.get(db);
+    if (!meta || !Object.hasOwn(meta.rps, rp)) return false;
+    await this.purge(db, rp);
+    return true;
+  }
+
+  /** Drops a database (InfluxQL DROP DATABASE): its catalogue entry, files and unflushed
+   * points; false when there was none. A later write may create it again, empty. */
+  async dropDatabase(db: string): Promise<boolean> {
+    if (this.closed) throw closedError();
+    if (!this.meta.has(db)) return false;
+    await this.purge(db, null);
+    return true;
+  }
+
+  /**
+   * Removes a database (rp null) or one of its retention policies: from the catalogue,
+   * the memtables and disk. Runs in the compaction queue, between flushes; then the WAL is
+   * rolled and flushed, so no segment still holds its records and a restart cannot replay
+   * them back to life.
+   */
+  private async purge(db: string, rp: string | null): Promise<void> {
+    const prev = this.compacting;
+    const run = (async () => {
+      await prev?.catch(() => {});
+      await Promise.allSettled([...this.pendingDeletes]);
+      while (this.flushing) await this.flushing.catch(() => {});
+      // From here to stores.delete is one tick: no flush starts while what it would
+      // write leaves the memtables, the shards and the catalogue.
+      if (rp === null) this.meta.drop(db);
+      else this.meta.dropRp(db, rp);
+      for (const mem of [...this.frozen.map((f) => f.mem), this.active]) {
+        if (rp === null) mem.drop(db);
+        else mem.partitions.delete(`${db}\u0000${rp}`);
+      }
+      const store = this.stores.get(db);
+      if (store) {
+        for (const shard of store.allShards()) {
+          if (rp !== null && shard.rp !== rp) continue;
+          store.dropShard(shard);
+          this.tombstones.forget(shard);
+          if (rp !== null) fs.rmSync(shard.dir, { recursive: true, force: true });
+        }
+        if (rp === null) {
+          this.stores.delete(db);
+          this.unsyncedIndexes.delete(store);
+        }
+      }
+      // Everything left in memory goes to files and the WAL starts a new segment: the old
+      // segments, which may hold records of what was dropped, are deleted by the flush.
+      const mem = this.active;
+      this.active = new Memtable();
+      this.frozen.push({ mem, next: this.wal.rollSegment() });
+      if (store && rp === null) {
+        await store.close();
+        fs.rmSync(store.dir, { recursive: true, force: true });
+      } else if (store && rp !== null) {
+        fs.rmSync(path.join(store.dir, rp), { recursive: true, force: true });
+      }
+    })();
+    this.compacting = run;
+    try {
+      await run;
+    } finally {
+      if (this.compacting === run) this.compacting = null;
+    }
+    await this.flush();
+    this.log.info({ db, rp: rp ?? '*' }, rp === null ? 'database dropped' : 'retention policy dropped');
+  }
+
   /**
    * Drops every shard whose end is at or before `now` - its policy's duration: closes its
    * files and deletes its directory. Runs by itself every `retentionCheckMs`; `now`

@@ -93,6 +93,24 @@ export class Meta {
     return policy;
   }
 
+  /** Makes `rp` (which must exist) the default retention policy of `db`. */
+  setDefaultRp(db: string, rp: string): void {
+    const meta = this.get(db);
+    if (!meta || !Object.hasOwn(meta.rps, rp)) throw new Error(`retention policy "${rp}" of database "${db}" is not in the catalogue`);
+    meta.defaultRp = rp;
+    this.save();
+  }
+
+  /** Removes a retention policy; when it was the default, the database has none ("")
+   * until one is set, and writes that name no policy are refused (as in InfluxDB). */
+  dropRp(db: string, rp: string): void {
+    const meta = this.get(db);
+    if (!meta || !Object.hasOwn(meta.rps, rp)) return;
+    delete meta.rps[rp];
+    if (meta.defaultRp === rp) meta.defaultRp = '';
+    this.save();
+  }
+
   drop(db: string): void {
     if (!this.has(db)) return;
     delete this.data.databases[db];

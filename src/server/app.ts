@@ -16,6 +16,7 @@ import { deletePlugin } from './delete.js';
 import { registerErrorHandlers } from './errors.js';
 import { exportPlugin } from './export.js';
 import { healthPlugin } from './health.js';
+import { influxqlPlugin, type InfluxQLLimits } from './influxql.js';
 import { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
 import { prometheusPlugin, type PrometheusQueryOptions } from './prometheus.js';
 import { remoteWritePlugin } from './remoteWrite.js';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   commit?: string;
   /** PromQL limits of the Prometheus API: lookback, max samples, timeout. */
   query?: PrometheusQueryOptions;
+  /** InfluxQL limits of /query: max-select-point/series/buckets, timeout, chunk size. */
+  influxql?: InfluxQLLimits;
 }
 
 /**
@@ -98,5 +101,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));
   await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
+  await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql }));
   return app;
 }

@@ -22,7 +22,8 @@ export interface StatementResult {
   statement_id: number;
   series?: ResultSeries[];
   messages?: { level: string; text: string }[];
-  /** Set when the statement failed; later statements still run (as in InfluxDB). */
+  /** Set when the statement failed; as in InfluxDB, the statements after it are not run
+   * (each answers "not executed"). */
   error?: string;
   partial?: boolean;
 }

@@ -1,0 +1,397 @@
+// InfluxDB 1.x's query endpoint: `GET /query` and `POST /query`, in the shapes Grafana's
+// InfluxDB data source (InfluxQL mode), the `influx` shell and the client libraries parse.
+//
+// Parameters come from the query string and, for POST, a form-encoded body (the body wins,
+// as Go's FormValue): q, db, rp, epoch, pretty, chunked, chunk_size, params; u and p are
+// ignored (Strata has no authentication). The answer is InfluxDB 1.6's byte for byte where
+// it matters: key order, omitted empty members, RFC3339Nano times with trailing zeros
+// trimmed or integer epochs, `partial` flags of chunked answers, one JSON document per line
+// when chunked, and InfluxDB's CSV with `Accept: application/csv`.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Database } from '../engine/database.js';
+import { executeQuery, type ChunkMode, type ExecutedResult } from '../query/influxql/execute.js';
+import { InfluxQLParseError } from '../query/influxql/parser.js';
+import { formatTimeNs, plainDecimal } from '../query/influxql/print.js';
+import type { Cell, QueryContext, ResultSeries } from '../query/influxql/result.js';
+import { JSON_UTF8 } from './errors.js';
+
+export interface InfluxQLRoutesOptions extends InfluxQLLimits {
+  db: Database;
+  /** Largest form body, bytes. */
+  bodyLimit: number;
+  /** Reported by SHOW DIAGNOSTICS (the X-Influxdb-Version value). */
+  version?: string;
+  commit?: string;
+  /** Clock of now(), ns (default: the system clock). */
+  now?: () => bigint;
+}
+
+/** The server's InfluxQL settings (ServerOptions.influxql). */
+export interface InfluxQLLimits {
+  /** Rows per chunk when `chunked=true` comes without a usable chunk_size (InfluxDB: 10000). */
+  defaultChunkSize?: number;
+  /** InfluxDB's max-select-point, max-select-series, max-select-buckets (0: none). */
+  maxPoints?: number;
+  maxSeries?: number;
+  maxBuckets?: number;
+  /** Longest a query may run, ms (0: no limit). */
+  timeoutMs?: number;
+}
+
+const DEFAULT_CHUNK_SIZE = 10000;
+
+type Form = Map<string, string[]>;
+
+function addPairs(form: Form, text: string): void {
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const rawKey = eq < 0 ? part : part.slice(0, eq);
+    const rawValue = eq < 0 ? '' : part.slice(eq + 1);
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
+      value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+    } catch {
+      continue; // Go's ParseQuery drops what it cannot decode
+    }
+    const list = form.get(key);
+    if (list) list.push(value);
+    else form.set(key, [value]);
+  }
+}
+
+/** Go's r.FormValue: a form body's values before the query string's. */
+function formOf(request: FastifyRequest): Form {
+  const form: Form = new Map();
+  if (typeof request.body === 'string') addPairs(form, request.body);
+  const q = request.url.indexOf('?');
+  if (q >= 0) addPairs(form, request.url.slice(q + 1));
+  return form;
+}
+
+function value(form: Form, name: string): string {
+  return form.get(name)?.[0] ?? '';
+}
+
+/** ns per unit of the `epoch` parameter; any other non-empty value means ns, as InfluxDB. */
+function epochDivisor(epoch: string): bigint {
+  switch (epoch) {
+    case 'u':
+    case 'µ':
+      return 1000n;
+    case 'ms':
+      return 1_000_000n;
+    case 's':
+      return 1_000_000_000n;
+    case 'm':
+      return 60_000_000_000n;
+    case 'h':
+      return 3_600_000_000_000n;
+    default:
+      return 1n;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// JSON, as Go's encoding/json writes InfluxDB's response structs.
+
+/** Go escapes <, > and & (and U+2028/9) in strings; JSON.stringify does not. */
+function jsonString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+type OutCell = Cell;
+
+function jsonCell(v: OutCell): string {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      // Go writes the shortest repr with the same exponent thresholds as JS; it cannot
+      // write NaN or ±Inf at all (the response fails), so they become null here.
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return jsonString(v);
+  }
+}
+
+function jsonSeries(s: ResultSeries): string {
+  const parts: string[] = [];
+  if (s.name) parts.push(`"name":${jsonString(s.name)}`);
+  const tagKeys = s.tags ? Object.keys(s.tags).sort() : [];
+  if (tagKeys.length > 0) parts.push(`"tags":{${tagKeys.map((k) => `${jsonString(k)}:${jsonString(s.tags![k])}`).join(',')}}`);
+  if (s.columns.length > 0) parts.push(`"columns":[${s.columns.map(jsonString).join(',')}]`);
+  if (s.values.length > 0) parts.push(`"values":[${s.values.map((row) => `[${row.map(jsonCell).join(',')}]`).join(',')}]`);
+  if (s.partial) parts.push('"partial":true');
+  return `{${parts.join(',')}}`;
+}
+
+interface OutResult {
+  statement_id: number;
+  series?: ResultSeries[];
+  messages?: { level: string; text: string }[];
+  partial?: boolean;
+  error?: string;
+}
+
+function jsonResult(r: OutResult): string {
+  const parts = [`"statement_id":${r.statement_id}`];
+  if (r.series && r.series.length > 0) parts.push(`"series":[${r.series.map(jsonSeries).join(',')}]`);
+  if (r.messages && r.messages.length > 0) {
+    parts.push(`"messages":[${r.messages.map((m) => `{"level":${jsonString(m.level)},"text":${jsonString(m.text)}}`).join(',')}]`);
+  }
+  if (r.partial) parts.push('"partial":true');
+  if (r.error) parts.push(`"error":${jsonString(r.error)}`);
+  return `{${parts.join(',')}}`;
+}
+
+function jsonResponse(results: OutResult[]): string {
+  return results.length === 0 ? '{}' : `{"results":[${results.map(jsonResult).join(',')}]}`;
+}
+
+/** Go's json.MarshalIndent(v, "", "    ") of compact JSON text. */
+export function indentJson(text: string): string {
+  let out = '';
+  let depth = 0;
+  const nl = () => '\n' + '    '.repeat(depth);
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j;
+    } else if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      if (text[i + 1] === close) {
+        out += c + close;
+        i++;
+      } else {
+        depth++;
+        out += c + nl();
+      }
+    } else if (c === '}' || c === ']') {
+      depth--;
+      out += nl() + c;
+    } else if (c === ',') {
+      out += ',' + nl();
+    } else if (c === ':') {
+      out += ': ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Times and chunks.
+
+/** The series with its `time` cells as RFC3339Nano strings, or integers of the epoch unit. */
+function withTimes(s: ResultSeries, divisor: bigint | null): ResultSeries {
+  const t = s.columns.indexOf('time');
+  if (t < 0) return s;
+  const values = s.values.map((row) => {
+    const v = row[t];
+    if (typeof v !== 'bigint') return row;
+    const copy = row.slice();
+    copy[t] = divisor === null ? formatTimeNs(v) : v / divisor;
+    return copy;
+  });
+  return { ...s, values };
+}
+
+function convertTimes(results: ExecutedResult[], divisor: bigint | null): ExecutedResult[] {
+  return results.map((r) => (r.series ? { ...r, series: r.series.map((s) => withTimes(s, divisor)) } : r));
+}
+
+/** The result as the chunks InfluxDB streams for it. */
+function chunksOf(r: ExecutedResult, size: number): OutResult[] {
+  const base = (): OutResult => {
+    const o: OutResult = { statement_id: r.statement_id };
+    if (r.messages) o.messages = r.messages;
+    if (r.partial) o.partial = true;
+    if (r.error) o.error = r.error;
+    return o;
+  };
+  const series = r.series ?? [];
+  const mode: ChunkMode = r.chunking;
+  if (series.length === 0 || mode === 'whole') return [{ ...base(), series }];
+  if (mode === 'series') return series.map((s) => ({ ...base(), series: [s] }));
+  const out: OutResult[] = [];
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
+    const lastSeries = i === series.length - 1;
+    const n = Math.max(1, Math.ceil(s.values.length / size));
+    for (let j = 0; j < n; j++) {
+      const lastChunk = j === n - 1;
+      const piece: ResultSeries = { ...s, values: s.values.slice(j * size, (j + 1) * size) };
+      if (!lastChunk) piece.partial = true;
+      else delete piece.partial;
+      const o = { ...base(), series: [piece] };
+      if (!(lastSeries && lastChunk)) o.partial = true;
+      out.push(o);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV, as InfluxDB's csvFormatter writes it.
+
+function csvField(s: string): string {
+  if (s === '') return s;
+  if (s === '\\.' || /[",\r\n]/.test(s) || /^\s/u.test(s)) return `"${s.replace(/"/g, '""')}"`;
+  return s;
+}
+
+function csvCell(v: OutCell): string {
+  if (v === null) return '';
+  switch (typeof v) {
+    case 'bigint':
+      return v.toString();
+    case 'number':
+      if (Number.isNaN(v)) return 'NaN';
+      if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+      return plainDecimal(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return v;
+  }
+}
+
+function escapeTag(s: string): string {
+  return s.replace(/[,= ]/g, (c) => `\\${c}`);
+}
+
+function csvResponse(results: ExecutedResult[]): string {
+  const lines: string[] = [];
+  let statement = -1;
+  let columns: string[] | null = null;
+  for (const r of results) {
+    const series = r.series ?? [];
+    if (r.statement_id !== statement) {
+      if (series.length === 0) continue;
+      statement = r.statement_id;
+      if (columns !== null) lines.push('');
+      columns = null;
+    }
+    for (const s of series) {
+      if (columns === null || columns.length !== s.columns.length || columns.some((c, i) => c !== s.columns[i])) {
+        columns = s.columns;
+        lines.push(['name', 'tags', ...s.columns].map(csvField).join(','));
+      }
+      const tags = s.tags
+        ? Object.keys(s.tags)
+            .sort()
+            .map((k) => `${escapeTag(k)}=${escapeTag(s.tags![k])}`)
+            .join(',')
+        : '';
+      for (const row of s.values) lines.push([s.name, tags, ...row.map(csvCell)].map(csvField).join(','));
+    }
+  }
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+function wantsCsv(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  const first = (Array.isArray(accept) ? accept[0] : (accept ?? '')).split(',')[0].split(';')[0].trim().toLowerCase();
+  return first === 'application/csv' || first === 'text/csv';
+}
+
+// ---------------------------------------------------------------------------------------
+// Routes.
+
+export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
+  const startedAt = Date.now();
+  const clock = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
+
+  /** A 400 as InfluxDB writes it: `{"error":"..."}` and a newline (or CSV), X-Influxdb-Error. */
+  function fail(reply: FastifyReply, csv: boolean, message: string): FastifyReply {
+    const header = message.replace(/[^\x20-\x7e]/g, '?');
+    reply.header('X-Influxdb-Error', header.length > 512 ? `${header.slice(0, 509)}...` : header);
+    if (csv) return reply.code(400).type('text/csv').send(`error\n${csvField(message)}\n`);
+    return reply.code(400).type(JSON_UTF8).send(`{"error":${jsonString(message)}}\n`);
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const form = formOf(request);
+    const csv = wantsCsv(request);
+    const q = value(form, 'q');
+    if (q.trim() === '') return fail(reply, csv, 'missing required parameter "q"');
+
+    let params: Record<string, unknown> | undefined;
+    const rawParams = value(form, 'params');
+    if (rawParams !== '') {
+      try {
+        const parsed: unknown = JSON.parse(rawParams);
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('params must be a JSON object');
+        params = parsed as Record<string, unknown>;
+      } catch (err) {
+        return fail(reply, csv, `error parsing query parameters: ${(err as Error).message}`);
+      }
+    }
+
+    const db = value(form, 'db');
+    const rp = value(form, 'rp');
+    const ctx: QueryContext = {
+      engine: opts.db,
+      database: db || undefined,
+      retentionPolicy: rp || undefined,
+      params,
+      now: clock(),
+      maxPoints: opts.maxPoints ?? 0,
+      maxSeries: opts.maxSeries ?? 0,
+      maxBuckets: opts.maxBuckets ?? 0,
+      deadline: opts.timeoutMs ? Date.now() + opts.timeoutMs : 0,
+    };
+
+    let results: ExecutedResult[];
+    try {
+      results = await executeQuery(ctx, q, { version: opts.version, commit: opts.commit, startedAt });
+    } catch (err) {
+      if (err instanceof InfluxQLParseError) return fail(reply, csv, err.message);
+      throw err;
+    }
+
+    const epoch = value(form, 'epoch').trim();
+    if (csv) {
+      // CSV times are integers: ns, or the epoch unit when one is asked for.
+      const out = convertTimes(results, epochDivisor(epoch));
+      return reply.code(200).type('text/csv').send(csvResponse(out));
+    }
+    const out = convertTimes(results, epoch === '' ? null : epochDivisor(epoch));
+    const pretty = value(form, 'pretty') === 'true';
+    const encode = (rs: OutResult[]) => {
+      const text = jsonResponse(rs);
+      return (pretty ? indentJson(text) : text) + '\n';
+    };
+    let body: string;
+    if (value(form, 'chunked') === 'true') {
+      const n = Number.parseInt(value(form, 'chunk_size'), 10);
+      const size = Number.isFinite(n) && n > 0 ? n : (opts.defaultChunkSize ?? DEFAULT_CHUNK_SIZE);
+      body = out.flatMap((r) => chunksOf(r, size).map((c) => encode([c]))).join('');
+    } else {
+      body = encode(out);
+    }
+    return reply.code(200).type(JSON_UTF8).send(body);
+  }
+
+  return async function influxqlRoutes(app: FastifyInstance): Promise<void> {
+    // A form body carries the parameters; any other body is ignored (as InfluxDB does).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (_request, body, done) =>
+      done(null, body),
+    );
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_request, _body, done) => done(null, undefined));
+
+    app.route({ method: ['GET', 'POST'], url: '/query', config: { errorStyle: 'v1' }, handler: handle });
+  };
+}
