@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
-# Query benchmark: the TSBS-style devops queries of ../shared/peers/query.mjs, in PromQL,
-# against Strata, VictoriaMetrics (rollup cache bypassed, as shipped too) and Prometheus in
-# one run, one server at a time, each loaded with the same devops dataset and settled
-# (Strata: /admin/flush + /admin/compact; VictoriaMetrics: force_flush + force_merge via
-# peers/disk.mjs; Prometheus: promtool backfill, then its own compaction), then a table of
-# median and p95 latency per query and the result sizes (to check all return the same).
+# Query benchmark: the TSBS-style devops queries of ../shared/peers/query.mjs, in PromQL
+# against Strata, VictoriaMetrics (rollup cache bypassed, and as shipped) and Prometheus,
+# and in InfluxQL against Strata and InfluxDB 1.x, in one run, one server at a time, each
+# loaded with the same devops dataset and settled (Strata: /admin/flush + /admin/compact;
+# VictoriaMetrics and InfluxDB: peers/disk.mjs; Prometheus: promtool backfill, then its own
+# compaction), then tables of median and p95 latency per query and the result sizes (to
+# check all return the same).
 #
-# Usage: bench/query.sh [SYSTEM...]     (default: strata victoria prometheus)
+# Usage: bench/query.sh [SYSTEM...]     (default: strata victoria prometheus influxdb)
 # Env: as bench/lib.sh, plus N=20 WARMUP=2 (runs per query), OUT=/tmp/strata-query-<time>
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 WORKLOADS=devops
 OUT=${OUT:-/tmp/strata-query-$(date -u +%Y%m%dT%H%M%S)}
-SYSTEMS=${*:-strata victoria prometheus}
+SYSTEMS=${*:-strata victoria prometheus influxdb}
 N=${N:-20}; WARMUP=${WARMUP:-2}
 mkdir -p "$OUT"
 ensure_datasets
 LP=${FILE[devops]}
 POINTS=$(node -e "console.log(JSON.parse(require('fs').readFileSync('$LP.json','utf8')).points)")
-QARGS=(--target promql --url "http://127.0.0.1:$PORT" --hosts "$HOSTS" --span "$DEVOPS_SPAN" --n "$N" --warmup "$WARMUP")
+QARGS=(--url "http://127.0.0.1:$PORT" --hosts "$HOSTS" --span "$DEVOPS_SPAN" --n "$N" --warmup "$WARMUP")
 
 for sys in $SYSTEMS; do
   dir=/tmp/strata-query-$sys
@@ -43,10 +44,14 @@ for sys in $SYSTEMS; do
     fi
   fi
   log "$sys: queries"
-  node "$PEERS/query.mjs" "${QARGS[@]}" --pid "$CUR" --label "$sys" --json "$OUT/$sys-query.json" >/dev/null
-  if [ "$sys" = victoria ]; then
-    node "$PEERS/query.mjs" "${QARGS[@]}" --pid "$CUR" --params nocache=1 --label victoria-nocache --json "$OUT/victoria-nocache-query.json" >/dev/null
-  fi
+  case $sys in
+    influxdb) node "$PEERS/query.mjs" "${QARGS[@]}" --target influxql --pid "$CUR" --label influxdb --json "$OUT/influxdb-query.json" >/dev/null ;;
+    strata)   node "$PEERS/query.mjs" "${QARGS[@]}" --target promql --pid "$CUR" --label strata --json "$OUT/strata-query.json" >/dev/null
+              node "$PEERS/query.mjs" "${QARGS[@]}" --target influxql --pid "$CUR" --label strata-influxql --json "$OUT/strata-influxql-query.json" >/dev/null ;;
+    victoria) node "$PEERS/query.mjs" "${QARGS[@]}" --target promql --pid "$CUR" --label victoria --json "$OUT/victoria-query.json" >/dev/null
+              node "$PEERS/query.mjs" "${QARGS[@]}" --target promql --pid "$CUR" --params nocache=1 --label victoria-nocache --json "$OUT/victoria-nocache-query.json" >/dev/null ;;
+    *)        node "$PEERS/query.mjs" "${QARGS[@]}" --target promql --pid "$CUR" --label "$sys" --json "$OUT/$sys-query.json" >/dev/null ;;
+  esac
   stop_system "$dir"
 done
 node "$ROOT/bench/query-report.mjs" "$OUT" | tee "$OUT/report.md"
