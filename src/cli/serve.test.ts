@@ -87,4 +87,26 @@ describe('strata serve storage flags', () => {
     expect(await main(['verify', '--data-dir', dir], io)).toBe(0);
     expect(io.out.text).toMatch(/clean: no damage/);
   });
+
+  it('--max-select-series, STRATA_MAX_SELECT_BUCKETS and --max-select-point limit InfluxQL SELECTs', async () => {
+    const io = testIo();
+    expect(await main(['serve', '--help'], io)).toBe(0);
+    expect(io.out.text).toMatch(/--max-select-point N .*\[default: 0; env: STRATA_MAX_SELECT_POINT\]/);
+    expect(io.out.text).toMatch(/--max-select-series N .*\[default: 0; env: STRATA_MAX_SELECT_SERIES\]/);
+    expect(io.out.text).toMatch(/--max-select-buckets N .*\[default: 0; env: STRATA_MAX_SELECT_BUCKETS\]/);
+    const s = await serve(['--data-dir', tempDir(), '--max-select-series', '2', '--max-select-point', '4'], { STRATA_MAX_SELECT_BUCKETS: '10' });
+    try {
+      const lines = Array.from({ length: 6 }, (_, i) => `m,k=${i % 3} v=${i} ${1_700_000_000_000_000_000 + i * 1_000_000_000}`).join('\n');
+      expect((await fetch(`${s.url}/write?db=d`, { method: 'POST', body: lines })).status).toBe(204);
+      const q = async (query: string) => (await fetch(`${s.url}/query?db=d&q=${encodeURIComponent(query)}`)).text();
+      expect(await q('SELECT count(v) FROM m GROUP BY k')).toBe('{"results":[{"statement_id":0,"error":"max-select-series limit exceeded: (3/2)"}]}\n');
+      expect(await q("SELECT count(v) FROM m WHERE time >= '2023-11-14T22:13:20Z' AND time < '2023-11-14T22:13:40Z' GROUP BY time(1s)")).toBe(
+        '{"results":[{"statement_id":0,"error":"max-select-buckets limit exceeded: (20/10)"}]}\n',
+      );
+      expect(await q("SELECT v FROM m WHERE k = '0'")).toMatch(/"values":\[\[.*\],\[.*\]\]/);
+      expect(await q("SELECT v FROM m WHERE k = '0' OR k = '1'")).toBe('{"results":[{"statement_id":0,"error":"max-select-point limit exceeed: (4/4)"}]}\n');
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+  });
 });

@@ -143,7 +143,35 @@ export const SERVE_SPEC: CommandSpec = {
       placeholder: 'DURATION',
       env: 'STRATA_QUERY_TIMEOUT',
       default: '2m',
-      description: 'Longest a PromQL query may run (Prometheus --query.timeout); a request\'s timeout parameter can only lower it.',
+      description:
+        'Longest a query may run: PromQL (Prometheus --query.timeout; a request\'s timeout parameter can only lower it) and InfluxQL /query (InfluxDB\'s query-timeout).',
+    },
+    {
+      name: 'max-select-point',
+      type: 'number',
+      placeholder: 'N',
+      env: 'STRATA_MAX_SELECT_POINT',
+      default: 0,
+      min: 0,
+      description: 'Most points an InfluxQL SELECT may read (InfluxDB\'s max-select-point; 0: no limit).',
+    },
+    {
+      name: 'max-select-series',
+      type: 'number',
+      placeholder: 'N',
+      env: 'STRATA_MAX_SELECT_SERIES',
+      default: 0,
+      min: 0,
+      description: 'Most series an InfluxQL SELECT may read (InfluxDB\'s max-select-series; 0: no limit).',
+    },
+    {
+      name: 'max-select-buckets',
+      type: 'number',
+      placeholder: 'N',
+      env: 'STRATA_MAX_SELECT_BUCKETS',
+      default: 0,
+      min: 0,
+      description: 'Most GROUP BY time() buckets an InfluxQL SELECT may produce (InfluxDB\'s max-select-buckets; 0: no limit).',
     },
     logLevelFlag('info'),
   ],
@@ -230,6 +258,12 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     maxSamples: args.number('query-max-samples')!,
     timeoutMs: durationFlag('query-timeout', args.string('query-timeout')!),
   };
+  const influxql = {
+    maxPoints: args.number('max-select-point')!,
+    maxSeries: args.number('max-select-series')!,
+    maxBuckets: args.number('max-select-buckets')!,
+    timeoutMs: query.timeoutMs,
+  };
   const log = new JsonLogger({ stream: io.stderr, level });
   const version = packageVersion();
 
@@ -306,7 +340,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       throw err;
     }
 
-    app = await buildServer({ db, metrics, bodyLimit: args.number('max-body-size'), logger: fastifyLogger(level, io), version, query });
+    app = await buildServer({ db, metrics, bodyLimit: args.number('max-body-size'), logger: fastifyLogger(level, io), version, query, influxql });
     try {
       await app.listen({ port, host: bind });
     } catch (err) {

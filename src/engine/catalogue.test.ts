@@ -9,6 +9,40 @@ const { tmpDir, openDb, reopen, exportAll } = engineFixture('strata-catalogue-')
 const HOUR = 3_600_000_000_000n;
 
 describe('catalogue: databases and retention policies', () => {
+  it('lists databases in creation order, numeric names included; a re-created one goes last; the order survives a restart', async () => {
+    let db = await openDb({ dataDir: tmpDir() });
+    for (const name of ['zz', '2024', 'aa', '7']) await db.createDatabase(name);
+    expect(db.databases()).toEqual(['zz', '2024', 'aa', '7']);
+    await db.createDatabase('zz'); // exists: keeps its place
+    expect(db.databases()).toEqual(['zz', '2024', 'aa', '7']);
+    await db.dropDatabase('zz');
+    await db.createDatabase('zz');
+    expect(db.databases()).toEqual(['2024', 'aa', '7', 'zz']);
+    db = await reopen(db);
+    expect(db.databases()).toEqual(['2024', 'aa', '7', 'zz']);
+    const meta = JSON.parse(fs.readFileSync(path.join(db.dataDir, 'meta.json'), 'utf8'));
+    expect(meta.order).toEqual(['2024', 'aa', '7', 'zz']);
+    expect(Object.keys(meta.databases).sort()).toEqual(['2024', '7', 'aa', 'zz']);
+    await db.close();
+  });
+
+  it('reads a meta.json without an order (older versions): the keys\' order, then new databases last', async () => {
+    const dir = tmpDir();
+    let db = await openDb({ dataDir: dir });
+    await db.createDatabase('b');
+    await db.createDatabase('a');
+    await db.close();
+    const file = path.join(dir, 'meta.json');
+    const meta = JSON.parse(fs.readFileSync(file, 'utf8'));
+    delete meta.order;
+    fs.writeFileSync(file, JSON.stringify(meta));
+    db = await openDb({ dataDir: dir });
+    expect(db.databases()).toEqual(['b', 'a']);
+    await db.createDatabase('c');
+    expect(db.databases()).toEqual(['b', 'a', 'c']);
+    await db.close();
+  });
+
   it('drops a database with its files and unflushed points, for good (a restart does not replay it back)', async () => {
     let db = await openDb({ dataDir: tmpDir() });
     await db.write('cpu,host=a v=1 1\n', { db: 'gone' });

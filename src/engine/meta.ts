@@ -26,6 +26,11 @@ export interface DatabaseMeta {
 export interface MetaFile {
   version: 1;
   databases: Record<string, DatabaseMeta>;
+  /** The databases in creation order (SHOW DATABASES lists them so, as InfluxDB does). A JS
+   * object puts integer-like keys ("2024") first whatever the insertion order, so the order
+   * is kept here. Absent in files of older versions, which read it as nothing: names()
+   * then falls back to the keys' order, and puts any database missing here last. */
+  order?: string[];
 }
 
 export const DEFAULT_RP = 'autogen';
@@ -64,8 +69,23 @@ export class Meta {
     return this.has(db) ? this.data.databases[db] : undefined;
   }
 
+  /** The databases in creation order (a dropped and re-created one goes last). */
   names(): string[] {
-    return Object.keys(this.data.databases).sort();
+    const seen = new Set<string>();
+    const out: string[] = [];
+    for (const name of Array.isArray(this.data.order) ? this.data.order : []) {
+      if (typeof name === 'string' && this.has(name) && !seen.has(name)) {
+        seen.add(name);
+        out.push(name);
+      }
+    }
+    for (const name of Object.keys(this.data.databases)) {
+      if (!seen.has(name)) {
+        seen.add(name);
+        out.push(name);
+      }
+    }
+    return out;
   }
 
   /** Creates the database (idempotent) and persists the catalogue. */
@@ -75,6 +95,7 @@ export class Meta {
     if (existing && opts.fsync === undefined) return existing;
     const meta: DatabaseMeta = existing ?? { defaultRp: DEFAULT_RP, rps: { [DEFAULT_RP]: { duration: '0' } } };
     if (opts.fsync !== undefined) meta.fsync = opts.fsync;
+    if (!existing) this.data.order = [...this.names().filter((n) => n !== db), db];
     this.data.databases[db] = meta;
     this.save();
     return meta;
@@ -113,6 +134,7 @@ export class Meta {
 
   drop(db: string): void {
     if (!this.has(db)) return;
+    this.data.order = this.names().filter((n) => n !== db);
     delete this.data.databases[db];
     this.save();
   }

@@ -236,8 +236,21 @@ describe('/query: errors', () => {
     expect(JSON.parse(params.body).error).toMatch(/^error parsing query parameters: /);
     expect(await body({ q: 'SELECT * FROM cpu' })).toBe('{"results":[{"statement_id":0,"error":"database name required"}]}\n');
     expect(await body({ db: 'nodb', q: 'SELECT * FROM cpu' })).toBe('{"results":[{"statement_id":0,"error":"database not found: nodb"}]}\n');
-    expect(await body({ db: 'd1', q: 'SHOW DATABASES; SHOW RETENTION POLICIES ON nodb; SHOW MEASUREMENTS' })).toBe(
-      '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["d1"]]}]},{"statement_id":1,"error":"database not found: nodb"},{"statement_id":2,"error":"not executed"}]}\n',
+    // InfluxDB 1.6: the "not executed" results carry the failing statement's id, and the
+    // merging of same-id results leaves only the last of them (the error is hidden)...
+    expect(await body({ db: 'd1', q: 'SHOW DATABASES; SHOW RETENTION POLICIES ON nodb; SHOW MEASUREMENTS; SHOW DATABASES' })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["d1"]]}]},{"statement_id":1,"error":"not executed"}]}\n',
+    );
+    // ... chunked shows it, one line per result
+    expect(await body({ db: 'd1', chunked: 'true', q: 'SHOW DATABASES; SHOW RETENTION POLICIES ON nodb; SHOW MEASUREMENTS; SHOW DATABASES' })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["d1"]]}]}]}\n' +
+        '{"results":[{"statement_id":1,"error":"database not found: nodb"}]}\n' +
+        '{"results":[{"statement_id":1,"error":"not executed"}]}\n' +
+        '{"results":[{"statement_id":1,"error":"not executed"}]}\n',
+    );
+    // ... and a failing last statement shows its own error
+    expect(await body({ db: 'd1', q: 'SHOW DATABASES; SHOW RETENTION POLICIES ON nodb' })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"databases","columns":["name"],"values":[["d1"]]}]},{"statement_id":1,"error":"database not found: nodb"}]}\n',
     );
     expect(await body({ q: ';' })).toBe('{}\n');
   });
@@ -270,6 +283,58 @@ describe('/query: errors', () => {
     expect((await post("DELETE FROM cpu WHERE host = 'a'; DROP MEASUREMENT disk", 'd1')).body).toBe('{"results":[{"statement_id":0},{"statement_id":1}]}\n');
     expect(await body({ db: 'd1', q: 'SELECT * FROM cpu; SHOW MEASUREMENTS' })).toBe(
       '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","host","region","s","v","w"],"values":[["2023-11-14T22:13:21Z","b","us","x",2.5,null]]}]},{"statement_id":1,"series":[{"name":"measurements","columns":["name"],"values":[["cpu"],["mem"]]}]}]}\n',
+    );
+  });
+
+  it('runs writing statements sent with GET, with InfluxDB\'s deprecation warning', async () => {
+    const warn = (stmt: string) => `{"level":"warning","text":"deprecated use of '${stmt}' in a read only context, please use a POST request instead"}`;
+    expect(await body({ q: 'CREATE DATABASE getdb' })).toBe(`{"results":[{"statement_id":0,"messages":[${warn('CREATE DATABASE getdb')}]}]}\n`);
+    expect(await body({ db: 'd1', q: 'DROP MEASUREMENT disk; SHOW DATABASES' })).toBe(
+      `{"results":[{"statement_id":0,"messages":[${warn('DROP MEASUREMENT disk')}]},{"statement_id":1,"series":[{"name":"databases","columns":["name"],"values":[["d1"],["getdb"]]}]}]}\n`,
+    );
+    // DELETE does not warn (as in InfluxDB 1.6), nor does a failing statement
+    expect(await body({ db: 'd1', q: "DELETE FROM cpu WHERE host = 'b'" })).toBe('{"results":[{"statement_id":0}]}\n');
+    expect(await body({ q: 'DROP MEASUREMENT cpu' })).toBe('{"results":[{"statement_id":0,"error":"database not found: "}]}\n');
+    expect(await body({ q: 'DROP DATABASE getdb; SHOW DATABASES' })).toBe(
+      `{"results":[{"statement_id":0,"messages":[${warn('DROP DATABASE getdb')}]},{"statement_id":1,"series":[{"name":"databases","columns":["name"],"values":[["d1"]]}]}]}\n`,
+    );
+  });
+
+  it('lists databases in creation order; a re-created one goes last', async () => {
+    const post = (q: string) =>
+      app.inject({ method: 'POST', url: '/query', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ q }).toString() });
+    await post('CREATE DATABASE zz; CREATE DATABASE "2024"; CREATE DATABASE aa; CREATE DATABASE "10"');
+    const names = async () => JSON.parse(await body({ q: 'SHOW DATABASES' })).results[0].series[0].values.flat();
+    expect(await names()).toEqual(['d1', 'zz', '2024', 'aa', '10']);
+    await post('DROP DATABASE zz; CREATE DATABASE zz; DROP DATABASE "2024"; CREATE DATABASE "2024"');
+    expect(await names()).toEqual(['d1', 'aa', '10', 'zz', '2024']);
+  });
+});
+
+describe('/query: tz()', () => {
+  it('writes RFC3339 times with the zone\'s offset; epoch times are unchanged', async () => {
+    expect(await body({ db: 'd1', q: "SELECT v FROM cpu WHERE host = 'a' tz('America/Chicago')" })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[["2023-11-14T16:13:20-06:00",1],["2023-11-14T16:13:20.12-06:00",4],["2023-11-14T16:13:20.123456789-06:00",3]]}]}]}\n',
+    );
+    expect(await body({ db: 'd1', q: "SELECT count(v) FROM cpu WHERE time >= '2023-11-14T00:00:00Z' AND time < '2023-11-16T00:00:00Z' GROUP BY time(1d) tz('Asia/Kolkata'); SELECT count(v) FROM cpu WHERE time >= '2023-11-14T00:00:00Z' AND time < '2023-11-15T00:00:00Z'" })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","count"],"values":[["2023-11-14T00:00:00+05:30",0],["2023-11-15T00:00:00+05:30",4],["2023-11-16T00:00:00+05:30",0]]}]},{"statement_id":1,"series":[{"name":"cpu","columns":["time","count"],"values":[["2023-11-14T00:00:00Z",4]]}]}]}\n',
+    );
+    expect(await body({ db: 'd1', epoch: 's', q: "SELECT v FROM cpu WHERE host = 'b' tz('America/Chicago')" })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[[1700000001,2.5]]}]}]}\n',
+    );
+    // Around a DST change (Chicago, 2024-03-10 02:00 local) 1d buckets start at local
+    // midnight: the day of the change is 23 hours long; 1h buckets stay 1 hour.
+    const utc = (s: string) => BigInt(Date.parse(s)) * 1_000_000n;
+    const dst = ['2024-03-10T05:30:00Z', '2024-03-10T06:30:00Z', '2024-03-11T04:30:00Z', '2024-03-11T05:30:00Z'].map((t) => `dst v=1 ${utc(t)}`).join('\n');
+    await app.inject({ method: 'POST', url: '/write?db=d1', payload: dst });
+    expect(await body({ db: 'd1', q: "SELECT count(v) FROM dst WHERE time >= '2024-03-09T00:00:00Z' AND time < '2024-03-12T00:00:00Z' GROUP BY time(1d) tz('America/Chicago')" })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"dst","columns":["time","count"],"values":[["2024-03-08T00:00:00-06:00",0],["2024-03-09T00:00:00-06:00",1],["2024-03-10T00:00:00-06:00",2],["2024-03-11T00:00:00-05:00",1]]}]}]}\n',
+    );
+    expect(await body({ db: 'd1', q: "SELECT count(v) FROM dst WHERE time >= '2024-03-10T05:00:00Z' AND time < '2024-03-10T09:00:00Z' GROUP BY time(1h) tz('America/Chicago')" })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"dst","columns":["time","count"],"values":[["2024-03-09T23:00:00-06:00",1],["2024-03-10T00:00:00-06:00",1],["2024-03-10T01:00:00-06:00",0],["2024-03-10T03:00:00-05:00",0]]}]}]}\n',
+    );
+    expect(await body({ db: 'd1', q: "SELECT v FROM cpu WHERE host = 'b' tz('Europe/London')" })).toBe(
+      '{"results":[{"statement_id":0,"series":[{"name":"cpu","columns":["time","v"],"values":[["2023-11-14T22:13:21Z",2.5]]}]}]}\n',
     );
   });
 });

@@ -10,7 +10,8 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../engine/database.js';
-import { executeQuery, type ChunkMode, type ExecutedResult } from '../query/influxql/execute.js';
+import { makeZone, type ZoneFn } from '../query/influxql/condition.js';
+import { executeQuery, mergeResults, type ChunkMode, type ExecutedResult } from '../query/influxql/execute.js';
 import { InfluxQLParseError } from '../query/influxql/parser.js';
 import { formatTimeNs, plainDecimal } from '../query/influxql/print.js';
 import type { Cell, QueryContext, ResultSeries } from '../query/influxql/result.js';
@@ -193,22 +194,43 @@ export function indentJson(text: string): string {
 // ---------------------------------------------------------------------------------------
 // Times and chunks.
 
-/** The series with its `time` cells as RFC3339Nano strings, or integers of the epoch unit. */
-function withTimes(s: ResultSeries, divisor: bigint | null): ResultSeries {
+/**
+ * RFC3339Nano as Go writes a time in a tz() zone: local time, trailing zeros of the fraction
+ * trimmed, and the zone's offset as ±hh:mm (`Z` when it is 0; seconds of an offset, as
+ * in old local mean times, are dropped as Go does).
+ */
+function formatZonedTimeNs(ns: bigint, zone: ZoneFn): string {
+  const off = zone(ns);
+  const local = formatTimeNs(ns + off).slice(0, -1);
+  const offMin = off / 60_000_000_000n;
+  if (offMin === 0n) return local + 'Z';
+  const abs = offMin < 0n ? -offMin : offMin;
+  const hh = (abs / 60n).toString().padStart(2, '0');
+  const mm = (abs % 60n).toString().padStart(2, '0');
+  return `${local}${offMin < 0n ? '-' : '+'}${hh}:${mm}`;
+}
+
+/** The series with its `time` cells as RFC3339Nano strings (in `zone` when given), or
+ * integers of the epoch unit. */
+function withTimes(s: ResultSeries, divisor: bigint | null, zone: ZoneFn | null): ResultSeries {
   const t = s.columns.indexOf('time');
   if (t < 0) return s;
   const values = s.values.map((row) => {
     const v = row[t];
     if (typeof v !== 'bigint') return row;
     const copy = row.slice();
-    copy[t] = divisor === null ? formatTimeNs(v) : v / divisor;
+    copy[t] = divisor !== null ? v / divisor : zone ? formatZonedTimeNs(v, zone) : formatTimeNs(v);
     return copy;
   });
   return { ...s, values };
 }
 
 function convertTimes(results: ExecutedResult[], divisor: bigint | null): ExecutedResult[] {
-  return results.map((r) => (r.series ? { ...r, series: r.series.map((s) => withTimes(s, divisor)) } : r));
+  return results.map((r) => {
+    if (!r.series) return r;
+    const zone = divisor === null && r.location ? makeZone(r.location) : null;
+    return { ...r, series: r.series.map((s) => withTimes(s, divisor, zone)) };
+  });
 }
 
 /** The result as the chunks InfluxDB streams for it. */
@@ -355,13 +377,18 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
 
     let results: ExecutedResult[];
     try {
-      results = await executeQuery(ctx, q, { version: opts.version, commit: opts.commit, startedAt });
+      // A GET runs writing statements too, with InfluxDB's deprecation warning.
+      results = await executeQuery(ctx, q, { version: opts.version, commit: opts.commit, startedAt, readOnly: request.method === 'GET' });
     } catch (err) {
       if (err instanceof InfluxQLParseError) return fail(reply, csv, err.message);
       throw err;
     }
 
     const epoch = value(form, 'epoch').trim();
+    const chunked = value(form, 'chunked') === 'true';
+    // Not chunked, InfluxDB merges the results of one statement_id (a later error replacing
+    // the earlier): after a failing statement only its last "not executed" is left.
+    if (!chunked) results = mergeResults(results);
     if (csv) {
       // CSV times are integers: ns, or the epoch unit when one is asked for.
       const out = convertTimes(results, epochDivisor(epoch));
@@ -374,7 +401,7 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
       return (pretty ? indentJson(text) : text) + '\n';
     };
     let body: string;
-    if (value(form, 'chunked') === 'true') {
+    if (chunked) {
       const n = Number.parseInt(value(form, 'chunk_size'), 10);
       const size = Number.isFinite(n) && n > 0 ? n : (opts.defaultChunkSize ?? DEFAULT_CHUNK_SIZE);
       body = out.flatMap((r) => chunksOf(r, size).map((c) => encode([c]))).join('');

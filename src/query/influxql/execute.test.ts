@@ -229,9 +229,21 @@ describe('InfluxQL statements other than SELECT', () => {
     expect(await run(db, 'SHOW DATABASES; SHOW RETENTION POLICIES ON nodb; CREATE DATABASE never', {})).toEqual([
       { statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['d1']] }] },
       { statement_id: 1, error: 'database not found: nodb' },
-      { statement_id: 2, error: 'not executed' },
+      // InfluxDB 1.6 stamps the "not executed" results with the failing statement's id
+      { statement_id: 1, error: 'not executed' },
     ]);
     expect(db.databases()).toEqual(['d1']);
+    expect(await run(db, 'SHOW MEASUREMENTS LIMIT 1; SHOW RETENTION POLICIES ON nodb; SHOW DATABASES; SHOW DATABASES', { database: 'd1' })).toEqual([
+      { statement_id: 0, series: [{ name: 'measurements', columns: ['name'], values: [['cpu']] }] },
+      { statement_id: 1, error: 'database not found: nodb' },
+      { statement_id: 1, error: 'not executed' },
+      { statement_id: 1, error: 'not executed' },
+    ]);
+    // a failing last statement: only its own error
+    expect(await run(db, 'SHOW DATABASES; SHOW RETENTION POLICIES ON nodb', {})).toEqual([
+      { statement_id: 0, series: [{ name: 'databases', columns: ['name'], values: [['d1']] }] },
+      { statement_id: 1, error: 'database not found: nodb' },
+    ]);
     await expect(run(db, 'CREATE DATABASE x; SELEC')).rejects.toThrow(InfluxQLParseError);
     await expect(run(db, 'CREATE DATABASE x; SELEC')).rejects.toThrow(
       'error parsing query: found SELEC, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 20',

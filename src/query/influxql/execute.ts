@@ -4,7 +4,8 @@
 // - A query that does not parse throws InfluxQLParseError (the HTTP layer answers 400
 //   `{"error":"error parsing query: ..."}`); nothing runs.
 // - Each statement gives one StatementResult with its `statement_id`. The first one that
-//   fails gets its `error`, and every later one `"not executed"` (InfluxDB stops there).
+//   fails gets its `error`, and then each later statement a `"not executed"` stamped with
+//   the failing statement's id, as InfluxDB 1.6 sends them (see executeQuery).
 // - SELECT goes to select.ts; everything else (SHOW, CREATE, DROP, DELETE, ...) is here,
 //   with the result shapes and error texts of InfluxDB 1.6 (checked against a real one).
 //
@@ -37,6 +38,7 @@ import type {
   TagKeyOp,
 } from './ast.js';
 import { parseQuery } from './parser.js';
+import { formatStatement } from './print.js';
 import type { Cell, QueryContext, ResultSeries, StatementResult } from './result.js';
 import { executeSelect } from './select.js';
 
@@ -51,6 +53,9 @@ export type ChunkMode = 'rows' | 'series' | 'whole';
 /** A statement's result, with how to chunk it (not part of the JSON). */
 export interface ExecutedResult extends StatementResult {
   chunking: ChunkMode;
+  /** The statement's tz() zone (IANA name), when it has one: RFC3339 times of the result
+   * are written with that zone's offset (not part of the JSON). */
+  location?: string;
 }
 
 export interface ExecuteOptions {
@@ -60,6 +65,8 @@ export interface ExecuteOptions {
   commit?: string;
   /** When the server started (Date.now() clock), for SHOW DIAGNOSTICS' uptime. */
   startedAt?: number;
+  /** The request is a GET: writing statements run but get InfluxDB's deprecation warning. */
+  readOnly?: boolean;
 }
 
 /** A statement that fails: its message becomes the result's `error`. */
@@ -73,30 +80,116 @@ const DEFAULT_RP = 'autogen';
 /**
  * Parses and runs `text`. Throws InfluxQLParseError when it does not parse (also for a
  * `$param` missing from ctx.params); statement failures are in the results.
+ *
+ * A failing statement stops the query as in InfluxDB 1.6: its result carries the error,
+ * then comes one `"not executed"` result per later statement, all stamped with the
+ * *failing* statement's id (1.6's ExecutionContext stamps every result with the statement
+ * it is at, and it stays at the failed one). The HTTP layer sends them as they are when
+ * chunked; otherwise it merges results of one statement_id, a later error replacing the
+ * earlier, so the answer ends with `{"statement_id":i,"error":"not executed"}` (only a
+ * failing last statement shows its own error) — see mergeResults().
  */
 export async function executeQuery(ctx: QueryContext, text: string, opts: ExecuteOptions = {}): Promise<ExecutedResult[]> {
   const statements = parseQuery(text, { params: ctx.params ?? {} });
   const results: ExecutedResult[] = [];
-  let failed = false;
   for (let i = 0; i < statements.length; i++) {
     const stmt = statements[i];
     const chunking = chunkModeOf(stmt);
-    if (failed) {
-      results.push({ statement_id: i, error: NOT_EXECUTED, chunking });
-      continue;
-    }
     try {
       const out = await executeStatement(ctx, stmt, opts);
       const r: ExecutedResult = { statement_id: i, chunking };
       if (out.series.length > 0) r.series = out.series;
-      if (out.messages && out.messages.length > 0) r.messages = out.messages;
+      const messages = [...(opts.readOnly && warnsReadOnly(stmt) ? [readOnlyWarning(stmt)] : []), ...(out.messages ?? [])];
+      if (messages.length > 0) r.messages = messages;
+      if (stmt.type === 'SelectStatement' && stmt.location) r.location = stmt.location;
       results.push(r);
     } catch (err) {
-      failed = true;
       results.push({ statement_id: i, error: errorText(err), chunking });
+      for (let j = i + 1; j < statements.length; j++) results.push({ statement_id: i, error: NOT_EXECUTED, chunking: chunkModeOf(statements[j]) });
+      break;
     }
   }
   return results;
+}
+
+/**
+ * The results as InfluxDB 1.6's handler answers a request that is not chunked: results of
+ * the same statement_id in a row are merged (series appended, continuing the last series
+ * when it is the same one; messages appended), and an error replaces what came before it.
+ */
+export function mergeResults(results: ExecutedResult[]): ExecutedResult[] {
+  const out: ExecutedResult[] = [];
+  for (const r of results) {
+    const last = out[out.length - 1];
+    if (!last || last.statement_id !== r.statement_id) {
+      out.push(r);
+      continue;
+    }
+    if (r.error) {
+      out[out.length - 1] = r;
+      continue;
+    }
+    const merged: ExecutedResult = { ...last, series: [...(last.series ?? [])] };
+    const series = r.series ?? [];
+    let k = 0;
+    const tail = merged.series![merged.series!.length - 1];
+    if (tail) {
+      let cont = { ...tail, values: [...tail.values] };
+      for (; k < series.length && sameSeries(cont, series[k]); k++) cont = { ...cont, values: [...cont.values, ...series[k].values] };
+      if (k > 0) merged.series![merged.series!.length - 1] = cont;
+    }
+    merged.series!.push(...series.slice(k));
+    if (merged.series!.length === 0) delete merged.series;
+    const messages = [...(last.messages ?? []), ...(r.messages ?? [])];
+    if (messages.length > 0) merged.messages = messages;
+    if (r.partial) merged.partial = true;
+    else delete merged.partial;
+    out[out.length - 1] = merged;
+  }
+  return out;
+}
+
+/** Go's models.Row.SameSeries: same name and tags. */
+function sameSeries(a: ResultSeries, b: ResultSeries): boolean {
+  if (a.name !== b.name) return false;
+  const ka = Object.keys(a.tags ?? {});
+  const kb = Object.keys(b.tags ?? {});
+  return ka.length === kb.length && ka.every((k) => Object.hasOwn(b.tags ?? {}, k) && b.tags![k] === a.tags![k]);
+}
+
+/** Statements InfluxDB 1.6 runs from a GET but warns about (DELETE and SELECT ... INTO do
+ * not warn). */
+function warnsReadOnly(stmt: Statement): boolean {
+  switch (stmt.type) {
+    case 'AlterRetentionPolicyStatement':
+    case 'CreateContinuousQueryStatement':
+    case 'CreateDatabaseStatement':
+    case 'CreateRetentionPolicyStatement':
+    case 'CreateSubscriptionStatement':
+    case 'CreateUserStatement':
+    case 'DropContinuousQueryStatement':
+    case 'DropDatabaseStatement':
+    case 'DropMeasurementStatement':
+    case 'DropSeriesStatement':
+    case 'DropRetentionPolicyStatement':
+    case 'DropShardStatement':
+    case 'DropSubscriptionStatement':
+    case 'DropUserStatement':
+    case 'GrantStatement':
+    case 'GrantAdminStatement':
+    case 'RevokeStatement':
+    case 'RevokeAdminStatement':
+    case 'SetPasswordUserStatement':
+    case 'KillQueryStatement':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** InfluxDB's query.ReadOnlyWarning. */
+function readOnlyWarning(stmt: Statement): { level: string; text: string } {
+  return { level: 'warning', text: `deprecated use of '${formatStatement(stmt)}' in a read only context, please use a POST request instead` };
 }
 
 function errorText(err: unknown): string {

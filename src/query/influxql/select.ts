@@ -333,6 +333,8 @@ interface Exec {
   zone: ZoneFn | null;
   res: QueryRegexes;
   points: number;
+  /** Series read so far (max-select-series). */
+  series: number;
   deadline: number;
 }
 
@@ -387,7 +389,7 @@ async function runSelect(ctx: QueryContext, stmt0: SelectStatement, outer: Outer
   }
   const zone = makeZone(stmt.location);
   const plan = compileSelect(stmt, { now: ctx.now, zone, outer });
-  const ex: Exec = { ctx, stmt, plan, zone, res: new QueryRegexes(), points: 0, deadline: ctx.deadline ?? 0 };
+  const ex: Exec = { ctx, stmt, plan, zone, res: new QueryRegexes(), points: 0, series: 0, deadline: ctx.deadline ?? 0 };
   checkBuckets(ex);
   const units = await resolveUnits(ctx, stmt, plan);
   if (units.length === 0) return [];
@@ -407,11 +409,8 @@ async function runSelect(ctx: QueryContext, stmt0: SelectStatement, outer: Outer
   const columns = columnNames(fields, plan.timeAlias);
 
   const out: ResultSeries[] = [];
-  let seriesCount = 0;
   for (const unit of units.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const groups = loadGroups(ex, unit, fields);
-    seriesCount += groups.reduce((n, g) => n + g.series.length, 0);
-    if (ctx.maxSeries && seriesCount > ctx.maxSeries) throw new InfluxQLError(`max-select-series limit exceeded: (${ctx.maxSeries + 1}/${ctx.maxSeries})`);
     for (const g of groups) {
       checkDeadline(ex);
       const rows = plan.aggregate ? aggregateRows(ex, unit, g, fields) : rawRows(ex, unit, g, fields);
@@ -565,6 +564,12 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
   if (cond && condFields.size === 0) {
     kept = series.filter((s) => evalExpr(cond, tagLookup(s.tags), ex.res, MATH) === true);
   }
+  // Series read: InfluxDB checks max-select-series when it creates the iterators, before
+  // any point is read (so before max-select-point), counting every series of the sources
+  // (SLIMIT does not lower it); the count it reports stops at limit + 1.
+  ex.series += kept.length;
+  const maxSeries = ex.ctx.maxSeries ?? 0;
+  if (maxSeries && ex.series > maxSeries) throw new InfluxQLError(`max-select-series limit exceeded: (${maxSeries + 1}/${maxSeries})`);
   // Points read.
   let n = 0;
   for (const s of kept) for (const c of s.cols.values()) n += c.times.length;
