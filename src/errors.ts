@@ -68,7 +68,17 @@ export const ERROR_CODES = {
   STRATA_ERR_CARDINALITY: 'a write would create a series beyond the database\'s series limit: raise the limit or delete unused series; existing series still accept writes',
   STRATA_ERR_INDEX: 'a series index file could not be written or synced; the series was not created',
   STRATA_ERR_BAD_REMOTE_WRITE: 'a Prometheus remote-write body is not a snappy-compressed prometheus.WriteRequest (1.0) or io.prometheus.write.v2.Request (2.0); the message says what is wrong',
+  STRATA_ERR_SQL_SYNTAX: 'a SQL statement (POST /sql) does not parse; the message names the line and column',
+  STRATA_ERR_SQL: 'a SQL statement parses but cannot run: unknown column, type mismatch, bad value for a column; the message says which',
+  STRATA_ERR_SQL_TABLE_NOT_FOUND: 'a SQL statement names a table that is neither created by CREATE TABLE nor a measurement of the database',
   STRATA_ERR_UNSUPPORTED_REMOTE_WRITE: 'a Prometheus remote-write request names a protobuf message (Content-Type proto=) other than prometheus.WriteRequest (1.0) or io.prometheus.write.v2.Request (2.0)',
+  STRATA_ERR_BAD_JSON: 'a /kv or /doc body (or stored value) is not valid JSON, or a document is not a JSON object; the message says where',
+  STRATA_ERR_BAD_VIEW_NAME: 'a /kv namespace or key, or a /doc collection, id or field path, is empty, too long or has a forbidden character',
+  STRATA_ERR_KEY_NOT_FOUND: 'the /kv key was never written, is deleted or has expired (at the time asked for)',
+  STRATA_ERR_DOC_NOT_FOUND: 'the /doc document was never written or is deleted (at the time asked for)',
+  STRATA_ERR_DOC_EXISTS: 'POST /doc/:collection named an id that is already live: PUT replaces a document',
+  STRATA_ERR_PRECONDITION_FAILED: 'If-Match or If-None-Match does not hold for the current version: read the key or document again and retry',
+  STRATA_ERR_VIEW_WRITE: 'the engine refused a /kv or /doc change (series limit, field type conflict, retention); nothing was stored',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -13,13 +13,16 @@ import type { Database } from '../engine/database.js';
 import { adminPlugin } from './admin.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { deletePlugin } from './delete.js';
+import { docsPlugin } from './docs.js';
 import { registerErrorHandlers } from './errors.js';
 import { exportPlugin } from './export.js';
 import { healthPlugin } from './health.js';
 import { influxqlPlugin, type InfluxQLLimits } from './influxql.js';
+import { kvPlugin } from './kv.js';
 import { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
 import { prometheusPlugin, type PrometheusQueryOptions } from './prometheus.js';
 import { remoteWritePlugin } from './remoteWrite.js';
+import { sqlPlugin } from './sql.js';
 import { writePlugin } from './write.js';
 
 export interface ServerOptions {
@@ -102,5 +105,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(adminPlugin({ db: opts.db }));
   await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
   await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql }));
+  await app.register(kvPlugin({ db: opts.db }));
+  await app.register(docsPlugin({ db: opts.db }));
+  await app.register(sqlPlugin({ db: opts.db, bodyLimit }));
   return app;
 }
