@@ -1,8 +1,9 @@
 // POST /sql: SQL over series (docs/sql.md). The body is JSON
 // `{"query": "...", "params": [...], "db": "..."}` or the statement itself as text
 // (any other Content-Type); `?db=` names the database too (the body's `db` wins; default
-// "default"). Several `;`-separated statements run in order; the answer is the last one's
-// result: `{"columns":[{"name","type"}],"rows":[[...]]}`. Errors are `{"error": "..."}`.
+// "default"). Several `;`-separated statements run in order, not atomically (a failing one
+// stops the request; the ones before it stay stored); the answer is the last one's result:
+// `{"columns":[{"name","type"}],"rows":[[...]]}`. Errors are `{"error": "..."}`.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../engine/database.js';

@@ -631,6 +631,8 @@ function measurementSchema(env: Env, db: string, s: Extract<Statement, { k: 'ins
   return schema;
 }
 
+const TIME_COLUMN: TableSchema['columns'][number] = { name: 'time', type: 'timestamp', tag: false };
+
 async function insert(env: Env, s: Extract<Statement, { k: 'insert' }>): Promise<SqlResult> {
   checkTableName(env, s.table);
   const db = dbOf(env, s.table);
@@ -639,6 +641,8 @@ async function insert(env: Env, s: Extract<Statement, { k: 'insert' }>): Promise
   const targets = s.columns
     ? s.columns.map((c) => {
         const col = schema.columns.find((x) => x.name === c.name);
+        // every table has `time`, declared or not (docs/sql.md: it need not be declared)
+        if (!col && c.name === 'time') return TIME_COLUMN;
         if (!col) throw sqlError(`table "${s.table.name}" has no column "${c.name}" (columns: ${schema.columns.map((x) => x.name).join(', ')})`, env.src, c.pos);
         return col;
       })
@@ -654,6 +658,10 @@ async function insert(env: Env, s: Extract<Statement, { k: 'insert' }>): Promise
     }
   }
   const cctx = { src: env.src, params: env.params, now: env.now };
+  // The types the engine already stores for the measurement's fields. A value of another
+  // type would be refused by the engine for its row only, after the other rows were stored;
+  // checking here first keeps the INSERT all-or-nothing.
+  const stored = env.engine.fieldTypes(db, s.table.name);
   const points: Point[] = [];
   s.rows.forEach((row, n) => {
     if (row.length !== targets.length) {
@@ -666,6 +674,13 @@ async function insert(env: Env, s: Extract<Statement, { k: 'insert' }>): Promise
       const col = targets[i];
       const v = convert(env, constant(e, cctx).value, col.type, col.name, e.pos);
       if (v === null) return;
+      if (!col.tag && col.name !== 'time' && stored[col.name] !== undefined && stored[col.name] !== col.type) {
+        throw sqlError(
+          `row ${n + 1}: column "${col.name}" is ${col.type} but measurement "${s.table.name}" already stores field "${col.name}" as ${stored[col.name]}; no row was stored`,
+          env.src,
+          e.pos,
+        );
+      }
       if (col.name === 'time') time = v as bigint;
       else if (col.tag) tags[col.name] = String(v);
       else if (col.type === 'integer') fields[col.name] = { type: 'integer', value: v as bigint };
