@@ -38,7 +38,7 @@ import {
 import { compactShard, type CompactDeps } from './compaction.js';
 import { flushMemtable, type FlushResult } from './flush.js';
 import { Meta, validateName } from './meta.js';
-import { selectColumns } from './read.js';
+import { selectColumns, selectFloatColumns, type FloatSelectRequest, type FloatSeriesColumn } from './read.js';
 import {
   decodeLineProtocolRecord,
   decodePointBatchRecord,
@@ -479,6 +479,22 @@ export class Database {
     const store = this.stores.get(req.db);
     if (!store) return [];
     return selectColumns(
+      { store, rp: req.rp || meta.defaultRp, memtables: [...this.frozen.map((f) => f.mem), this.active], logger: this.log, tombstones: (s) => this.tombstones.of(s) },
+      req,
+    );
+  }
+
+  /**
+   * select() for PromQL: the numeric columns only, times as float ms (floor of ns / 1e6)
+   * within [startMs, endMs), values as float64 (read.ts selectFloatColumns).
+   */
+  selectFloat(req: FloatSelectRequest): FloatSeriesColumn[] {
+    if (this.closed) throw closedError();
+    const meta = this.meta.get(req.db);
+    if (!meta) throw databaseNotFound(req.db);
+    const store = this.stores.get(req.db);
+    if (!store) return [];
+    return selectFloatColumns(
       { store, rp: req.rp || meta.defaultRp, memtables: [...this.frozen.map((f) => f.mem), this.active], logger: this.log, tombstones: (s) => this.tombstones.of(s) },
       req,
     );

@@ -14,13 +14,13 @@
 // one per block. Blocks do not require sorted or unique timestamps (the codecs are exact for
 // any order); the TSM writer gives sorted unique times and takes min/max as first/last.
 
-import { ByteReader, ByteWriter } from './bytes.js';
+import { ByteReader, ByteWriter, TWO32 } from './bytes.js';
 import { decodeBooleans, encodeBooleans } from './booleans.js';
 import { BlockDecodeError } from './errors.js';
 import { decodeFloats, encodeFloats } from './floats.js';
 import { decodeInts, encodeInts } from './integers.js';
 import { decodeStrings, encodeStrings } from './strings.js';
-import { decodeTimestamps, encodeTimestamps } from './timestamps.js';
+import { decodeTimestamps, encodeTimestamps, TS_STEP } from './timestamps.js';
 import { BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED } from '../types.js';
 import type { ColumnValues } from '../types.js';
 
@@ -35,6 +35,24 @@ export interface DecodedBlock {
   type: number;
   times: BigInt64Array;
   values: ColumnValues;
+}
+
+/** A numeric block as PromQL reads it (decodeBlockFloat). */
+export interface DecodedFloatBlock {
+  type: number;
+  /**
+   * floor(time / 1e6): float milliseconds; null when they are regular, time i being
+   * `t0 + i * step` (a constant step of whole ms, as a steady scrape gives).
+   */
+  times: Float64Array | null;
+  t0: number;
+  step: number;
+  /** The values as float64: integers rounded to nearest (as Number()), booleans 0 and 1. */
+  values: Float64Array;
+  /** The first and last times, ns, and whether the times strictly ascend (checks). */
+  first: bigint;
+  last: bigint;
+  ascending: boolean;
 }
 
 export interface DecodedTimes {
@@ -199,4 +217,121 @@ export function blockLayout(buf: Uint8Array): { type: number; count: number; tim
     const valuesTag = r.u8();
     return { type, count, timesBytes: 5 + len, valuesBytes: buf.length - r.pos + 1, timesTag, valuesTag };
   });
+}
+
+const MAX_I64 = (1n << 63n) - 1n;
+const NS_PER_MS = 1_000_000n;
+
+function int64(lo: number, hi: number): bigint {
+  return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+}
+
+/** n float64s, not zeroed (the decoder writes every one), in memory of their own: decoded
+ * blocks live in the block cache, and a slice of Buffer's shared pool would keep the whole
+ * pool alive behind the cache's accounting. */
+function floats(n: number): Float64Array {
+  if (n === 0) return new Float64Array(0);
+  const b = Buffer.allocUnsafeSlow(8 * n);
+  return new Float64Array(b.buffer, b.byteOffset, n);
+}
+
+/**
+ * Decodes a numeric block for PromQL: times straight to float milliseconds (floor of ns /
+ * 1e6, as the PromQL adapter's nsToMs) and values to float64, with no int64 arrays in
+ * between. Times with a constant step of whole ms (a steady scrape) are not materialised:
+ * `times` is null and time i is t0 + i * step. With `values` (of the block's length, which
+ * the TSM index gives) the values are decoded into it. Throws BlockDecodeError if the block
+ * is malformed, and for a string block (it has no float view).
+ */
+export function decodeBlockFloat(buf: Uint8Array, values?: Float64Array): DecodedFloatBlock {
+  return guard(() => floatBlock(buf, values));
+}
+
+function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
+  const r = new ByteReader(buf, 0, buf.length);
+  const version = r.u8();
+  if (version !== BLOCK_VERSION) r.fail(`unsupported block version ${version}`);
+  const type = r.u8();
+  if (type < FLOAT || type > STRING) r.fail(`unknown value type ${type}`);
+  if (type === STRING) r.fail('a string block has no float view');
+  const count = r.u32();
+  if (count > MAX_BLOCK_POINTS) r.fail(`block claims ${count} points (max ${MAX_BLOCK_POINTS})`);
+  if (into !== undefined && into.length !== count) r.fail(`block holds ${count} points, ${into.length} expected`);
+  const tag = r.u8();
+  const len = r.u32();
+  r.need(len);
+  let times: Float64Array | null = null;
+  let t0ms = 0;
+  let stepMs = 0;
+  let first = 0n;
+  let last = 0n;
+  let ascending = true;
+  let regular = false;
+  if (tag === TS_STEP && count >= 2) {
+    const pr = new ByteReader(buf, r.pos, r.pos + len);
+    pr.u64();
+    const t0 = int64(pr.lo, pr.hi);
+    pr.zigzag64();
+    const step = int64(pr.lo, pr.hi);
+    const tn = t0 + BigInt(count - 1) * step;
+    if (step > 0n && tn <= MAX_I64 && step % NS_PER_MS === 0n) {
+      pr.expectEnd();
+      const q = t0 / NS_PER_MS;
+      t0ms = Number(t0 < 0n && q * NS_PER_MS !== t0 ? q - 1n : q);
+      stepMs = Number(step / NS_PER_MS);
+      first = t0;
+      last = tn;
+      regular = true;
+    }
+  }
+  if (!regular) {
+    // int64 words into the output's own memory, then converted in place
+    times = floats(count);
+    const w = words(times);
+    const tr = new ByteReader(buf, r.pos, r.pos + len);
+    decodeTimestamps(tag, tr, count, w, 0);
+    tr.expectEnd();
+    if (count > 0) {
+      first = int64(w[0], w[1]);
+      last = int64(w[2 * count - 2], w[2 * count - 1]);
+    }
+    let plo = 0;
+    let phi = 0;
+    for (let i = 0; i < count; i++) {
+      const lo = w[2 * i];
+      const shi = w[2 * i + 1] | 0;
+      if (i > 0 && !(shi > phi || (shi === phi && lo > plo))) ascending = false;
+      plo = lo;
+      phi = shi;
+      const x = shi * 967296 + lo;
+      let q = Math.floor(x * 1e-6);
+      const rem = x - q * 1e6;
+      if (rem < 0) q -= 1;
+      else if (rem >= 1e6) q += 1;
+      times[i] = shi * 4294 + q;
+    }
+  }
+  r.pos += len;
+  const vtag = r.u8();
+  const values = into ?? floats(count);
+  switch (type) {
+    case FLOAT:
+      decodeFloats(vtag, r, count, words(values), values, 0);
+      break;
+    case INTEGER:
+    case UNSIGNED: {
+      const w = words(values);
+      decodeInts(vtag, r, count, w, 0);
+      if (type === INTEGER) for (let i = 0; i < count; i++) values[i] = (w[2 * i + 1] | 0) * TWO32 + w[2 * i];
+      else for (let i = 0; i < count; i++) values[i] = w[2 * i + 1] * TWO32 + w[2 * i];
+      break;
+    }
+    default: {
+      const v = new Uint8Array(count);
+      decodeBooleans(vtag, r, count, v, 0);
+      for (let i = 0; i < count; i++) values[i] = v[i] ? 1 : 0;
+    }
+  }
+  r.expectEnd();
+  return { type, times, t0: t0ms, step: stepMs, values, first, last, ascending };
 }

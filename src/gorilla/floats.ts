@@ -36,7 +36,8 @@
 import { BitReader, BitWriter } from './bits.js';
 import { ByteWriter, type ByteReader } from './bytes.js';
 import { decimalExponent, decodeDecimal, encodeDecimal } from './decimal.js';
-import { decodeInts, encodeInts } from './integers.js';
+import { decodeInts, encodeInts, INT_DELTA } from './integers.js';
+import { readPackSum } from './intpack.js';
 
 export const FLT_RAW = 0x20;
 export const FLT_CONST = 0x21;
@@ -192,10 +193,21 @@ export function decodeFloats(tag: number, r: ByteReader, n: number, w: Uint32Arr
     case FLT_DECIMAL:
       decodeDecimal(r, n, w, f, from);
       return;
-    case FLT_ORDERED:
-      decodeInts(r.u8(), r, n, w, from);
+    case FLT_ORDERED: {
+      const itag = r.u8();
+      if (itag === INT_DELTA && n >= 2) {
+        // decodeInts' DELTA with the prefix sum and the order map in the unpacking pass
+        r.zigzag64();
+        w[2 * from] = r.lo;
+        w[2 * from + 1] = r.hi;
+        order(w, from, from + 1, w, from);
+        readPackSum(r, w, from + 1, n - 1, true);
+        return;
+      }
+      decodeInts(itag, r, n, w, from);
       order(w, from, from + n, w, from);
       return;
+    }
     default:
       r.fail(`unknown float encoding 0x${tag.toString(16)}`);
   }

@@ -21,7 +21,7 @@
 
 import type { ByteReader, ByteWriter } from './bytes.js';
 import { uvarintLen, zigzag64Len } from './bytes.js';
-import { PackPlan, planPack, readPack, writePack } from './intpack.js';
+import { PackPlan, planPack, readPack, readPackSum, writePack } from './intpack.js';
 
 export const INT_RAW = 0x10;
 export const INT_CONST = 0x11;
@@ -199,8 +199,7 @@ export function decodeInts(tag: number, r: ByteReader, n: number, out: Uint32Arr
       if (n === 0) return;
       out[2 * from] = r.lo;
       out[2 * from + 1] = r.hi;
-      if (n > 1) readPack(r, out, from + 1, n - 1);
-      prefixSum(out, from + 1, to, 0, 0, false);
+      if (n > 1) readPackSum(r, out, from + 1, n - 1, false);
       return;
     }
     case INT_DOD: {
@@ -249,14 +248,22 @@ export function decodeInts(tag: number, r: ByteReader, n: number, out: Uint32Arr
 function prefixSum(out: Uint32Array, s: number, e: number, slo: number, shi: number, step: boolean): void {
   if (s >= e || s < 1) return;
   let plo = out[2 * s - 2];
-  let phi = out[2 * s - 1];
+  let phi = out[2 * s - 1] | 0;
+  if (step) {
+    for (let i = s; i < e; i++) {
+      const lo = (plo + slo) >>> 0;
+      phi = (phi + shi + (lo < plo ? 1 : 0)) | 0;
+      plo = lo;
+      out[2 * i] = lo;
+      out[2 * i + 1] = phi;
+    }
+    return;
+  }
   for (let i = s; i < e; i++) {
-    const dlo = step ? slo : out[2 * i];
-    const dhi = step ? shi : out[2 * i + 1];
-    const lo = plo + dlo;
-    phi = (phi + dhi + (lo > 0xffffffff ? 1 : 0)) >>> 0;
-    plo = lo >>> 0;
-    out[2 * i] = plo;
+    const lo = (plo + out[2 * i]) >>> 0;
+    phi = (phi + out[2 * i + 1] + (lo < plo ? 1 : 0)) | 0;
+    plo = lo;
+    out[2 * i] = lo;
     out[2 * i + 1] = phi;
   }
 }

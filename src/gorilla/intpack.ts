@@ -36,7 +36,7 @@
 
 import { BitReader, BitWriter, bitLen } from './bits.js';
 import { zigzag64Len, type ByteReader, type ByteWriter } from './bytes.js';
-import { readZf, readZr, writeZf, writeZr, zfPlan, zrPlan } from './sparse.js';
+import { readZf, readZfSum, readZr, writeZf, writeZr, zfPlan, zrPlan } from './sparse.js';
 
 export const MINIBLOCK = 128;
 /** Packing kind bytes; 1..64 are ZF widths. */
@@ -247,6 +247,10 @@ function writeZz(w: Uint32Array, from: number, to: number, out: ByteWriter): voi
 
 function readZz(r: ByteReader, out: Uint32Array, from: number, n: number): void {
   const to = from + n;
+  const b = r.buf;
+  // The fast loops read up to 9 bytes from a value's first byte (bits past the miniblock
+  // are masked off); values closer than that to the end of the buffer take the BitReader.
+  const limit = b.length - 9;
   for (let s = from; s < to; s += MINIBLOCK) {
     const e = Math.min(to, s + MINIBLOCK);
     const width = r.u8();
@@ -257,8 +261,39 @@ function readZz(r: ByteReader, out: Uint32Array, from: number, n: number): void 
     }
     const nbytes = (width * (e - s) + 7) >>> 3;
     r.need(nbytes);
-    const br = reader.reset(r.buf, r.pos, nbytes);
-    for (let i = s; i < e; i++) {
+    const base = r.pos;
+    let p = 0; // bit position in the miniblock
+    let i = s;
+    if (width <= 32) {
+      const mask = width === 32 ? -1 : (1 << width) - 1;
+      for (; i < e; i++) {
+        const q = base + (p >>> 3);
+        if (q > limit) break;
+        const sh = p & 7;
+        const x = (((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b[q + 4] << 1) << (31 - sh))) & mask;
+        const m = -(x & 1);
+        out[2 * i] = (x >>> 1) ^ m;
+        out[2 * i + 1] = m;
+        p += width;
+      }
+    } else {
+      const hmask = width === 64 ? -1 : (1 << (width - 32)) - 1;
+      for (; i < e; i++) {
+        const q = base + (p >>> 3);
+        if (q > limit) break;
+        const sh = p & 7;
+        const b4 = b[q + 4];
+        const lo = ((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b4 << 1) << (31 - sh));
+        const hi = (((b4 | (b[q + 5] << 8) | (b[q + 6] << 16) | (b[q + 7] << 24)) >>> sh) | ((b[q + 8] << 1) << (31 - sh))) & hmask;
+        const m = -(lo & 1);
+        out[2 * i] = ((lo >>> 1) | (hi << 31)) ^ m;
+        out[2 * i + 1] = (hi >>> 1) ^ m;
+        p += width;
+      }
+    }
+    const br = reader.reset(b, base, nbytes);
+    br.pos = p;
+    for (; i < e; i++) {
       br.read64(width);
       const m = -(br.lo & 1);
       out[2 * i] = ((br.lo >>> 1) | (br.hi << 31)) ^ m;
@@ -266,5 +301,153 @@ function readZz(r: ByteReader, out: Uint32Array, from: number, n: number): void 
     }
     br.finish();
     r.pos += nbytes;
+  }
+}
+
+/**
+ * readPack() of a delta stream with the prefix sum folded in: n deltas into
+ * out[from, from + n) as running values from out[from - 1] (already there), and with
+ * `ordered` each value mapped back from the IEEE total order (floats.ts) as it is written.
+ * Exactly readPack() + the integer codec's prefix sum (+ the order map), one pass for ZZ
+ * streams; other packings take those steps one after another.
+ */
+export function readPackSum(r: ByteReader, out: Uint32Array, from: number, n: number, ordered: boolean): void {
+  const kind = r.pos < r.end ? r.buf[r.pos] : -1;
+  if (kind >= 1 && kind <= 64) {
+    r.pos++;
+    readZfSum(r, out, from, n, kind, ordered);
+    return;
+  }
+  if (kind !== PACK_ZZ) {
+    readPack(r, out, from, n);
+    sumOrder(out, from, from + n, ordered);
+    return;
+  }
+  r.pos++;
+  const to = from + n;
+  const b = r.buf;
+  const limit = b.length - 9;
+  // the running value, before the order map
+  let plo = out[2 * from - 2];
+  let phi = out[2 * from - 1];
+  if (ordered) {
+    const m = (phi | 0) >> 31;
+    plo = (plo ^ m) >>> 0;
+    phi = (phi ^ (m & 0x7fffffff)) >>> 0;
+  }
+  for (let s = from; s < to; s += MINIBLOCK) {
+    const e = Math.min(to, s + MINIBLOCK);
+    const width = r.u8();
+    if (width > 64) r.fail(`bit width ${width} > 64`);
+    let i = s;
+    let p = 0;
+    const base = r.pos;
+    const nbytes = (width * (e - s) + 7) >>> 3;
+    r.need(nbytes);
+    if (width === 0) {
+      // zero deltas: the value repeats
+    } else if (width <= 32) {
+      const mask = width === 32 ? -1 : (1 << width) - 1;
+      for (; i < e; i++) {
+        const q = base + (p >>> 3);
+        if (q > limit) break;
+        const sh = p & 7;
+        const x = (((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b[q + 4] << 1) << (31 - sh))) & mask;
+        const m = -(x & 1);
+        const dlo = ((x >>> 1) ^ m) >>> 0;
+        const lo = (plo + dlo) >>> 0;
+        phi = (phi + m + (lo < plo ? 1 : 0)) >>> 0;
+        plo = lo;
+        if (ordered) {
+          const om = (phi | 0) >> 31;
+          out[2 * i] = plo ^ om;
+          out[2 * i + 1] = phi ^ (om & 0x7fffffff);
+        } else {
+          out[2 * i] = plo;
+          out[2 * i + 1] = phi;
+        }
+        p += width;
+      }
+    } else {
+      const hmask = width === 64 ? -1 : (1 << (width - 32)) - 1;
+      for (; i < e; i++) {
+        const q = base + (p >>> 3);
+        if (q > limit) break;
+        const sh = p & 7;
+        const b4 = b[q + 4];
+        const zlo = ((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b4 << 1) << (31 - sh));
+        const zhi = (((b4 | (b[q + 5] << 8) | (b[q + 6] << 16) | (b[q + 7] << 24)) >>> sh) | ((b[q + 8] << 1) << (31 - sh))) & hmask;
+        const m = -(zlo & 1);
+        const dlo = (((zlo >>> 1) | (zhi << 31)) ^ m) >>> 0;
+        const dhi = ((zhi >>> 1) ^ m) >>> 0;
+        const lo = (plo + dlo) >>> 0;
+        phi = (phi + dhi + (lo < plo ? 1 : 0)) >>> 0;
+        plo = lo;
+        if (ordered) {
+          const om = (phi | 0) >> 31;
+          out[2 * i] = plo ^ om;
+          out[2 * i + 1] = phi ^ (om & 0x7fffffff);
+        } else {
+          out[2 * i] = plo;
+          out[2 * i + 1] = phi;
+        }
+        p += width;
+      }
+    }
+    if (width === 0 || i < e) {
+      const br = reader.reset(b, base, nbytes);
+      br.pos = p;
+      for (; i < e; i++) {
+        let dlo = 0;
+        let dhi = 0;
+        if (width > 0) {
+          br.read64(width);
+          const m = -(br.lo & 1);
+          dlo = (((br.lo >>> 1) | (br.hi << 31)) ^ m) >>> 0;
+          dhi = ((br.hi >>> 1) ^ m) >>> 0;
+        }
+        const lo = (plo + dlo) >>> 0;
+        phi = (phi + dhi + (lo < plo ? 1 : 0)) >>> 0;
+        plo = lo;
+        if (ordered) {
+          const om = (phi | 0) >> 31;
+          out[2 * i] = plo ^ om;
+          out[2 * i + 1] = phi ^ (om & 0x7fffffff);
+        } else {
+          out[2 * i] = plo;
+          out[2 * i + 1] = phi;
+        }
+      }
+      br.finish();
+    } else {
+      const br = reader.reset(b, base, nbytes);
+      br.pos = p;
+      br.finish();
+    }
+    r.pos += nbytes;
+  }
+}
+
+/** out[i] += out[i-1] for i in [s, e) (wrapping), then with `ordered` the order map on [s, e). */
+function sumOrder(out: Uint32Array, s: number, e: number, ordered: boolean): void {
+  let plo = out[2 * s - 2];
+  let phi = out[2 * s - 1];
+  if (ordered) {
+    const m = (phi | 0) >> 31;
+    plo = (plo ^ m) >>> 0;
+    phi = (phi ^ (m & 0x7fffffff)) >>> 0;
+  }
+  for (let i = s; i < e; i++) {
+    const lo = (plo + out[2 * i]) >>> 0;
+    phi = (phi + out[2 * i + 1] + (lo < plo ? 1 : 0)) >>> 0;
+    plo = lo;
+    if (ordered) {
+      const om = (phi | 0) >> 31;
+      out[2 * i] = plo ^ om;
+      out[2 * i + 1] = phi ^ (om & 0x7fffffff);
+    } else {
+      out[2 * i] = plo;
+      out[2 * i + 1] = phi;
+    }
   }
 }

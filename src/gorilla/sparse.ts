@@ -85,9 +85,51 @@ export function writeZf(w: Uint32Array, from: number, to: number, width: number,
 export function readZf(r: ByteReader, out: Uint32Array, from: number, n: number, width: number): void {
   // The stream's length is not stored: read up to the section's end, then give back the
   // bytes after the last value's byte (the caller checks the section is consumed exactly).
-  const br = reader.reset(r.buf, r.pos, r.end - r.pos);
+  const b = r.buf;
+  const start = r.pos;
+  const nbits = (r.end - start) * 8;
   const to = from + n;
-  for (let i = from; i < to; i++) {
+  // Fast loop: a value takes at most 2 + 6 + 64 bits, and each 32-bit peek reads 5 bytes,
+  // so 14 bytes from a value's first byte must be inside the buffer (bits read past the
+  // section's end are garbage, and caught by the length check after the loop).
+  const limit = b.length - 14;
+  let p = 0;
+  let i = from;
+  for (; i < to; i++) {
+    let q = start + (p >>> 3);
+    if (q > limit) break;
+    let sh = p & 7;
+    const x = ((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16)) >>> sh);
+    if ((x & 1) === 0) {
+      out[2 * i] = 0;
+      out[2 * i + 1] = 0;
+      p += 1;
+      continue;
+    }
+    let len: number;
+    if ((x & 2) === 0) {
+      len = width;
+      p += 2;
+    } else {
+      len = ((x >>> 2) & 63) + 1;
+      p += 8;
+    }
+    q = start + (p >>> 3);
+    sh = p & 7;
+    const b4 = b[q + 4];
+    let lo = ((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b4 << 1) << (31 - sh));
+    let hi = 0;
+    if (len <= 32) lo &= -1 >>> (32 - len);
+    else hi = (((b4 | (b[q + 5] << 8) | (b[q + 6] << 16) | (b[q + 7] << 24)) >>> sh) | ((b[q + 8] << 1) << (31 - sh))) & (-1 >>> (64 - len));
+    p += len;
+    const m = -(lo & 1);
+    out[2 * i] = ((lo >>> 1) | (hi << 31)) ^ m;
+    out[2 * i + 1] = (hi >>> 1) ^ m;
+  }
+  if (p > nbits) r.fail('truncated bit stream');
+  const br = reader.reset(b, start, r.end - start);
+  br.pos = p;
+  for (; i < to; i++) {
     if (br.bit() === 0) {
       out[2 * i] = 0;
       out[2 * i + 1] = 0;
@@ -99,6 +141,96 @@ export function readZf(r: ByteReader, out: Uint32Array, from: number, n: number,
     const m = -(br.lo & 1);
     out[2 * i] = ((br.lo >>> 1) | (br.hi << 31)) ^ m;
     out[2 * i + 1] = (br.hi >>> 1) ^ m;
+  }
+  const used = (br.pos + 7) >>> 3;
+  const pad = used * 8 - br.pos;
+  if (pad > 0 && br.read(pad) !== 0) r.fail('nonzero padding bits');
+  r.pos += used;
+}
+
+/**
+ * readZf() of a delta stream with the prefix sum folded in (intpack.ts readPackSum): the
+ * running value starts from out[from - 1] (with `ordered`, stored in IEEE total order
+ * mapped form, and each value written so).
+ */
+export function readZfSum(r: ByteReader, out: Uint32Array, from: number, n: number, width: number, ordered: boolean): void {
+  const b = r.buf;
+  const start = r.pos;
+  const nbits = (r.end - start) * 8;
+  const to = from + n;
+  const limit = b.length - 14;
+  let plo = out[2 * from - 2];
+  let phi = out[2 * from - 1];
+  if (ordered) {
+    const om = (phi | 0) >> 31;
+    plo = (plo ^ om) >>> 0;
+    phi = (phi ^ (om & 0x7fffffff)) >>> 0;
+  }
+  let p = 0;
+  let i = from;
+  for (; i < to; i++) {
+    let q = start + (p >>> 3);
+    if (q > limit) break;
+    let sh = p & 7;
+    const x = (b[q] | (b[q + 1] << 8) | (b[q + 2] << 16)) >>> sh;
+    if ((x & 1) !== 0) {
+      let len: number;
+      if ((x & 2) === 0) {
+        len = width;
+        p += 2;
+      } else {
+        len = ((x >>> 2) & 63) + 1;
+        p += 8;
+      }
+      q = start + (p >>> 3);
+      sh = p & 7;
+      const b4 = b[q + 4];
+      let zlo = ((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b4 << 1) << (31 - sh));
+      let zhi = 0;
+      if (len <= 32) zlo &= -1 >>> (32 - len);
+      else zhi = (((b4 | (b[q + 5] << 8) | (b[q + 6] << 16) | (b[q + 7] << 24)) >>> sh) | ((b[q + 8] << 1) << (31 - sh))) & (-1 >>> (64 - len));
+      p += len;
+      const m = -(zlo & 1);
+      const dlo = (((zlo >>> 1) | (zhi << 31)) ^ m) >>> 0;
+      const dhi = ((zhi >>> 1) ^ m) >>> 0;
+      const lo = (plo + dlo) >>> 0;
+      phi = (phi + dhi + (lo < plo ? 1 : 0)) >>> 0;
+      plo = lo;
+    } else {
+      p += 1;
+    }
+    if (ordered) {
+      const om = (phi | 0) >> 31;
+      out[2 * i] = plo ^ om;
+      out[2 * i + 1] = phi ^ (om & 0x7fffffff);
+    } else {
+      out[2 * i] = plo;
+      out[2 * i + 1] = phi;
+    }
+  }
+  if (p > nbits) r.fail('truncated bit stream');
+  const br = reader.reset(b, start, r.end - start);
+  br.pos = p;
+  for (; i < to; i++) {
+    if (br.bit() !== 0) {
+      let len = width;
+      if (br.bit() === 1) len = br.read(6) + 1;
+      br.read64(len);
+      const m = -(br.lo & 1);
+      const dlo = (((br.lo >>> 1) | (br.hi << 31)) ^ m) >>> 0;
+      const dhi = ((br.hi >>> 1) ^ m) >>> 0;
+      const lo = (plo + dlo) >>> 0;
+      phi = (phi + dhi + (lo < plo ? 1 : 0)) >>> 0;
+      plo = lo;
+    }
+    if (ordered) {
+      const om = (phi | 0) >> 31;
+      out[2 * i] = plo ^ om;
+      out[2 * i + 1] = phi ^ (om & 0x7fffffff);
+    } else {
+      out[2 * i] = plo;
+      out[2 * i + 1] = phi;
+    }
   }
   const used = (br.pos + 7) >>> 3;
   const pad = used * 8 - br.pos;

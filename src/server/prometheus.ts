@@ -151,6 +151,210 @@ export function resultJson(result: QueryOutput['result']): string {
   }
 }
 
+// ---- query answers written as bytes ------------------------------------------------------
+//
+// A range query can return hundreds of thousands of points: the answer is written straight
+// into a byte buffer (times as digits, values as their shortest strings, label sets once per
+// series) instead of a string per point joined into a rope and then encoded. The bytes are
+// exactly those of successBody(resultJson(...)).
+
+/** A growable byte buffer for one answer. */
+class JsonBytes {
+  buf: Buffer;
+  pos = 0;
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(256, capacity));
+  }
+
+  /** Room for n more bytes. */
+  need(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.pos + n) cap *= 2;
+    const b = Buffer.allocUnsafe(cap);
+    this.buf.copy(b, 0, 0, this.pos);
+    this.buf = b;
+  }
+
+  /** An ASCII string (callers only pass ASCII). */
+  ascii(s: string): void {
+    const n = s.length;
+    this.need(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** Any string, UTF-8. */
+  text(s: string): void {
+    this.need(3 * s.length);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** A JSON string as jsonString() writes it. */
+  str(s: string): void {
+    const n = s.length;
+    this.need(n + 2);
+    const b = this.buf;
+    const start = this.pos;
+    let p = start;
+    b[p++] = 0x22;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // plain printable ASCII other than " \\ < > & needs no escaping; anything else is
+      // written by jsonString over what was copied so far
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
+        this.pos = start;
+        this.text(jsonString(s));
+        return;
+      }
+      b[p++] = c;
+    }
+    b[p++] = 0x22;
+    this.pos = p;
+  }
+
+  /** A non-negative integer below 2^53, as digits. */
+  uint(v: number): void {
+    this.need(16);
+    const b = this.buf;
+    if (v < 10) {
+      b[this.pos++] = 0x30 + v;
+      return;
+    }
+    let digits = 2;
+    for (let pow = 100; pow <= v && digits < 16; pow *= 10) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    if (v < 0x80000000) {
+      let x = v | 0;
+      while (x > 0) {
+        const q = (x / 10) | 0;
+        b[--p] = 0x30 + (x - q * 10);
+        x = q;
+      }
+    } else {
+      let x = v;
+      while (x > 0) {
+        const q = Math.floor(x / 10);
+        b[--p] = 0x30 + (x - q * 10);
+        x = q;
+      }
+    }
+  }
+
+  /** formatTime(ms). */
+  time(ms: number): void {
+    let t = Math.round(ms);
+    if (t < 0) {
+      if (t < -9007199254740991) return this.ascii(formatTime(ms));
+      this.need(1);
+      this.buf[this.pos++] = 0x2d;
+      t = -t;
+    } else if (t > 9007199254740991 || t !== t) {
+      return this.ascii(formatTime(ms));
+    }
+    const frac = t % 1000;
+    this.uint((t - frac) / 1000);
+    if (frac !== 0) {
+      this.need(4);
+      const b = this.buf;
+      const p = this.pos;
+      b[p] = 0x2e;
+      b[p + 1] = 0x30 + Math.floor(frac / 100);
+      b[p + 2] = 0x30 + (Math.floor(frac / 10) % 10);
+      b[p + 3] = 0x30 + (frac % 10);
+      this.pos = p + 4;
+    }
+  }
+
+  /** point(t, v): `[time,"value"]`. */
+  point(t: number, v: number): void {
+    this.need(1);
+    this.buf[this.pos++] = 0x5b;
+    this.time(t);
+    this.need(2);
+    this.buf[this.pos++] = 0x2c;
+    this.buf[this.pos++] = 0x22;
+    if (Number.isInteger(v) && v >= 0 && v < 1e15 && !(v === 0 && 1 / v < 0)) this.uint(v);
+    else this.ascii(formatValue(v));
+    this.need(2);
+    this.buf[this.pos++] = 0x22;
+    this.buf[this.pos++] = 0x5d;
+  }
+
+  /** labelsJson(l). */
+  labels(l: Labels): void {
+    const names = Object.keys(l);
+    // label sets usually come with their names in order already
+    for (let i = 1; i < names.length; i++) {
+      if (names[i - 1] > names[i]) {
+        names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        break;
+      }
+    }
+    this.ascii('{');
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0) this.ascii(',');
+      this.str(names[i]);
+      this.ascii(':');
+      this.str(l[names[i]]);
+    }
+    this.ascii('}');
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** successBody(resultJson(result), warnings, infos), as bytes. */
+export function resultBody(result: QueryOutput['result'], warnings: readonly string[] = [], infos: readonly string[] = []): Buffer {
+  if (result.resultType !== 'vector' && result.resultType !== 'matrix') return Buffer.from(successBody(resultJson(result), warnings, infos));
+  let points = 0;
+  if (result.resultType === 'matrix') for (const s of result.series) points += s.times.length;
+  else points = result.samples.length;
+  const out = new JsonBytes(64 + 40 * points);
+  if (result.resultType === 'vector') {
+    out.ascii('{"status":"success","data":{"resultType":"vector","result":[');
+    const samples = result.samples;
+    for (let i = 0; i < samples.length; i++) {
+      if (i > 0) out.ascii(',');
+      out.ascii('{"metric":');
+      out.labels(samples[i].labels);
+      out.ascii(',"value":');
+      out.point(samples[i].t, samples[i].v);
+      out.ascii('}');
+    }
+  } else {
+    out.ascii('{"status":"success","data":{"resultType":"matrix","result":[');
+    const series = result.series;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i];
+      if (i > 0) out.ascii(',');
+      out.ascii('{"metric":');
+      out.labels(s.labels);
+      out.ascii(',"values":[');
+      const ts = s.times;
+      const vs = s.values;
+      for (let k = 0; k < ts.length; k++) {
+        if (k > 0) {
+          out.need(1);
+          out.buf[out.pos++] = 0x2c;
+        }
+        out.point(ts[k], vs[k]);
+      }
+      out.ascii(']}');
+    }
+  }
+  out.ascii(']}');
+  if (warnings.length > 0) out.text(`,"warnings":[${warnings.map(jsonString).join(',')}]`);
+  if (infos.length > 0) out.text(`,"infos":[${infos.map(jsonString).join(',')}]`);
+  out.ascii('}');
+  return out.bytes();
+}
+
 /** The success envelope, `data` already JSON; warnings and infos only when there are some. */
 function successBody(data: string, warnings: readonly string[] = [], infos: readonly string[] = []): string {
   let s = `{"status":"success","data":${data}`;
@@ -163,9 +367,9 @@ function errorBody(errorType: string, message: string): string {
   return `{"status":"error","errorType":${jsonString(errorType)},"error":${jsonString(message)}}`;
 }
 
-function send(reply: FastifyReply, body: string, status = 200): FastifyReply {
+function send(reply: FastifyReply, body: string | Buffer, status = 200): FastifyReply {
   // A Buffer, so fastify does not add "; charset=utf-8": Prometheus sends plain application/json.
-  return reply.code(status).header('content-type', 'application/json').send(Buffer.from(body));
+  return reply.code(status).header('content-type', 'application/json').send(typeof body === 'string' ? Buffer.from(body) : body);
 }
 
 // ---- parameters, as Prometheus parses them -----------------------------------------------
@@ -332,7 +536,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
         warnings.push('results truncated due to limit');
       }
     }
-    return send(reply, successBody(resultJson(result), warnings, out.infos));
+    return send(reply, resultBody(result, warnings, out.infos));
   }
 
   /** Engine errors: bad_data is the query's fault (parse and type errors). */

@@ -9,6 +9,7 @@
 // can be reused by a later file (compaction output), an instance cannot. A reader drops its
 // entries when it closes. LRU by the insertion order of a Map (a hit re-inserts).
 
+import type { DecodedFloatBlock } from '../gorilla/index.js';
 import type { ColumnValues, FieldTypeCode } from '../types.js';
 
 export interface DecodedColumn {
@@ -19,7 +20,7 @@ export interface DecodedColumn {
 
 interface Entry {
   file: number;
-  block: DecodedColumn;
+  block: DecodedColumn | DecodedFloatBlock;
   bytes: number;
 }
 
@@ -74,7 +75,21 @@ export class BlockCache {
 
   /** The cached block, counting a hit or a miss. Callers must not modify what it returns. */
   get(file: number, offset: number): DecodedColumn | undefined {
-    const key = `${file}:${offset}`;
+    return this.lookup(`${file}:${offset}`) as DecodedColumn | undefined;
+  }
+
+  /** The float view of a cached block (TsmReader.readFloat), kept apart from get()'s, under
+   * a key the reader makes: `${file}:${offset}:f`. */
+  getFloat(key: string): DecodedFloatBlock | undefined {
+    return this.lookup(key) as DecodedFloatBlock | undefined;
+  }
+
+  /** Adds the float view of a block of `file` (see set() and getFloat()). */
+  setFloat(key: string, file: number, block: DecodedFloatBlock): void {
+    this.put(key, file, block, 200 + (block.times?.byteLength ?? 0) + block.values.byteLength);
+  }
+
+  private lookup(key: string): DecodedColumn | DecodedFloatBlock | undefined {
     const e = this.map.get(key);
     if (e === undefined) {
       this.missCount++;
@@ -89,9 +104,11 @@ export class BlockCache {
   /** Adds a block, evicting the least recently used ones to stay within the budget. A block
    * larger than the whole budget is not kept. */
   set(file: number, offset: number, block: DecodedColumn): void {
-    const bytes = decodedBytes(block);
+    this.put(`${file}:${offset}`, file, block, decodedBytes(block));
+  }
+
+  private put(key: string, file: number, block: DecodedColumn | DecodedFloatBlock, bytes: number): void {
     if (bytes > this.budgetBytes) return;
-    const key = `${file}:${offset}`;
     const old = this.map.get(key);
     if (old !== undefined) {
       this.map.delete(key);

@@ -5,7 +5,7 @@
 export { TsmWriter, writeTsmFile, DEFAULT_POINTS_PER_BLOCK } from './writer.js';
 export type { TsmColumnInput, TsmFileMeta, BlockRef, TsmWriterOptions } from './writer.js';
 export { TsmReader } from './reader.js';
-export type { TsmColumn, TsmReaderOptions } from './reader.js';
+export type { TsmColumn, TsmFloatColumn, TsmReaderOptions } from './reader.js';
 export { BlockCache } from './cache.js';
 export type { DecodedColumn } from './cache.js';
 export { verifyTsmFile } from './verify.js';

@@ -5,9 +5,10 @@
 // CorruptionError naming its offset and leaves the reader usable for every other block.
 
 import fs from 'node:fs';
-import { decodeBlock } from '../gorilla/index.js';
+import { decodeBlock, decodeBlockFloat } from '../gorilla/index.js';
+import type { DecodedFloatBlock } from '../gorilla/index.js';
 import type { ColumnValues, FieldTypeCode } from '../types.js';
-import { BOOLEAN, FLOAT, INTEGER, UNSIGNED } from '../types.js';
+import { BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED } from '../types.js';
 import { crc32c } from '../wal/crc32c.js';
 import { BlockCache, newFileId } from './cache.js';
 import type { DecodedColumn } from './cache.js';
@@ -28,6 +29,18 @@ export interface TsmColumn {
   values: ColumnValues;
 }
 
+/** Most blocks readFloat reads with one read. */
+const MAX_RUN_BLOCKS = 64;
+
+/** A numeric column as PromQL reads it (TsmReader.readFloat). */
+export interface TsmFloatColumn {
+  type: FieldTypeCode;
+  /** floor(time / 1e6): float ms, ascending (equal when two points share a millisecond). */
+  times: Float64Array;
+  /** float64 values: integers rounded to nearest (as Number()), booleans 0 and 1. */
+  values: Float64Array;
+}
+
 export class TsmReader {
   readonly path: string;
   readonly meta: TsmFileMeta;
@@ -38,6 +51,8 @@ export class TsmReader {
   private readonly ix: TsmIndex;
   private readonly id = newFileId();
   private readonly cache: BlockCache | undefined;
+  private msIndex: { minMs: Float64Array; maxMs: Float64Array } | null = null;
+  private floatKeys: (string | undefined)[] | null = null;
 
   private constructor(path: string, fd: number, size: number, ix: TsmIndex, cache: BlockCache | undefined) {
     this.path = path;
@@ -155,6 +170,86 @@ export class TsmReader {
     return concat(type, parts, total);
   }
 
+  /**
+   * read() for PromQL: the points with startMs <= floor(time / 1e6) < endMs (whole ms, both
+   * optional), that is startMs * 1e6 <= time < endMs * 1e6, with times as float ms and
+   * values as float64. Blocks are decoded straight to that form (and cached in it, apart
+   * from read()'s). Null when the file has no such column; a string column throws TypeError.
+   */
+  readFloat(seriesId: number, field: string, startMs?: number, endMs?: number): TsmFloatColumn | null {
+    const k = this.keyOf(seriesId, field);
+    if (k < 0) return null;
+    const ix = this.ix;
+    const type = ix.fields[ix.keyField[k]].type;
+    if (type === STRING) throw new TypeError(`readFloat: ${field} is a string column`);
+    // Block bounds as floor(ns / 1e6): a time t is in [startMs * 1e6, endMs * 1e6) exactly
+    // when floor(t / 1e6) is in [startMs, endMs), so no BigInt is needed.
+    const { minMs, maxMs } = this.msBounds();
+    const lo = startMs ?? -Infinity;
+    const end = endMs ?? Infinity;
+    const blocks: DecodedFloatBlock[] = [];
+    const froms: number[] = [];
+    const tos: number[] = [];
+    let total = 0;
+    if (end > lo) {
+      let a = ix.keyBlockStart[k];
+      let z = ix.keyBlockStart[k + 1];
+      const last = z;
+      while (a < z) {
+        const m = (a + z) >>> 1;
+        if (maxMs[m] < lo) a = m + 1;
+        else z = m;
+      }
+      let z2 = a;
+      while (z2 < last && minMs[z2] < end) z2++;
+      // the blocks not in the cache, read with one read per run of adjacent blocks (the
+      // blocks of a column lie one after another in the file)
+      const cached: (DecodedFloatBlock | undefined)[] = [];
+      for (let b = a; b < z2; b++) cached.push(this.cache?.getFloat(this.floatKey(b)));
+      for (let b = a; b < z2; b++) {
+        if (cached[b - a] !== undefined) continue;
+        let e = b + 1;
+        while (e < z2 && cached[e - a] === undefined && e - b < MAX_RUN_BLOCKS) e++;
+        const raws = this.rawBlocks(b, e);
+        for (let c = b; c < e; c++) cached[c - a] = this.decodeFloat(c, type, raws[c - b]);
+        b = e - 1;
+      }
+      for (let b = a; b < z2; b++) {
+        const block = cached[b - a]!;
+        const n = block.values.length;
+        const from = lo <= minMs[b] ? 0 : msLowerBound(block, lo);
+        const to = end > maxMs[b] ? n : msLowerBound(block, end);
+        if (to > from) {
+          blocks.push(block);
+          froms.push(from);
+          tos.push(to);
+          total += to - from;
+        }
+      }
+    }
+    const out = floats(2 * total);
+    const times = out.subarray(0, total);
+    const values = out.subarray(total, 2 * total);
+    let at = 0;
+    for (let j = 0; j < blocks.length; j++) {
+      const bl = blocks[j];
+      const from = froms[j];
+      const to = tos[j];
+      // values by copying bytes (a NaN's payload, a stale marker, must survive)
+      values.set(bl.values.subarray(from, to), at);
+      if (bl.times !== null) {
+        const bt = bl.times;
+        for (let i = from, o = at; i < to; i++, o++) times[o] = bt[i];
+      } else {
+        const t0 = bl.t0;
+        const step = bl.step;
+        for (let i = from, o = at; i < to; i++, o++) times[o] = t0 + i * step;
+      }
+      at += to - from;
+    }
+    return { type, times, values };
+  }
+
   /** A block's bytes (without its CRC), CRC-checked: for copying blocks (compaction). */
   rawBlock(ref: BlockRef): Buffer {
     this.ensureOpen();
@@ -194,6 +289,75 @@ export class TsmReader {
     const block = this.decodeChecked(this.rawBlock(ref), ref, type);
     this.cache?.set(this.id, offset, block);
     return block;
+  }
+
+  /** floor(ns / 1e6) of every block's first and last time (computed once). */
+  private msBounds(): { minMs: Float64Array; maxMs: Float64Array } {
+    if (this.msIndex === null) {
+      const ix = this.ix;
+      const n = ix.minTime.length;
+      const minMs = new Float64Array(n);
+      const maxMs = new Float64Array(n);
+      for (let b = 0; b < n; b++) {
+        minMs[b] = floorMs(ix.minTime[b]);
+        maxMs[b] = floorMs(ix.maxTime[b]);
+      }
+      this.msIndex = { minMs, maxMs };
+    }
+    return this.msIndex;
+  }
+
+  /** The block cache's key of block b's float view (made once per block: equal keys are one
+   * string, so the cache's map hashes it once). */
+  private floatKey(b: number): string {
+    const keys = (this.floatKeys ??= new Array<string | undefined>(this.ix.count.length));
+    return (keys[b] ??= `${this.id}:${this.ix.offset[b]}:f`);
+  }
+
+  /**
+   * The bytes of blocks [b, e) (each without its CRC), CRC-checked), adjacent in the file,
+   * with one read. A run cut short by the end of the file is read block by block, so the
+   * error names the block that is cut.
+   */
+  private rawBlocks(b: number, e: number): Buffer[] {
+    this.ensureOpen();
+    const ix = this.ix;
+    const start = ix.offset[b];
+    if (e - b === 1) return [this.rawBlock(this.ref(b))];
+    const frame = Buffer.allocUnsafe(ix.offset[e] - start);
+    const n = readFully(this.fd, frame, start);
+    if (n < frame.length) {
+      const out: Buffer[] = [];
+      for (let c = b; c < e; c++) out.push(this.rawBlock(this.ref(c)));
+      return out;
+    }
+    this.blockReads += e - b;
+    this.bytesRead += n;
+    const out: Buffer[] = [];
+    for (let c = b; c < e; c++) {
+      const at = ix.offset[c] - start;
+      const to = ix.offset[c + 1] - start;
+      const want = frame.readUInt32LE(at);
+      const got = crc32c(frame, at + BLOCK_CRC_SIZE, to);
+      if (want !== got) throw new TsmCorruptionError(this.path, ix.offset[c], `block CRC mismatch (stored ${hex(want)}, computed ${hex(got)})`);
+      out.push(frame.subarray(at + BLOCK_CRC_SIZE, to));
+    }
+    return out;
+  }
+
+  /** Decodes and checks block b from its bytes, and caches it. */
+  private decodeFloat(b: number, type: FieldTypeCode, raw: Buffer): DecodedFloatBlock {
+    const ref = this.ref(b);
+    let d: DecodedFloatBlock;
+    try {
+      d = decodeBlockFloat(raw);
+    } catch (err) {
+      throw new TsmCorruptionError(this.path, ref.offset, `block does not decode: ${(err as Error).message}`, { cause: err });
+    }
+    const problem = floatBlockMismatch(d, ref, type);
+    if (problem !== null) throw new TsmCorruptionError(this.path, ref.offset, problem);
+    this.cache?.setFloat(this.floatKey(b), this.id, d);
+    return d;
   }
 
   private decodeChecked(raw: Uint8Array, ref: BlockRef, type: FieldTypeCode): DecodedColumn {
@@ -287,6 +451,49 @@ export function blockMismatch(d: DecodedColumn, ref: BlockRef, type: FieldTypeCo
     if (!(h > ph || (h === ph && w[2 * i] > w[2 * i - 2]))) return `block times are not ascending at point ${i}`;
   }
   return null;
+}
+
+/** blockMismatch() for a block decoded by decodeBlockFloat. */
+function floatBlockMismatch(d: DecodedFloatBlock, ref: BlockRef, type: FieldTypeCode): string | null {
+  if (d.type !== type) return `block holds value type ${d.type}, the index says ${type}`;
+  const n = d.values.length;
+  if (n !== ref.count) return `block holds ${n} points, the index says ${ref.count}`;
+  if (d.first !== ref.minTime || d.last !== ref.maxTime) return `block spans [${d.first}, ${d.last}], the index says [${ref.minTime}, ${ref.maxTime}]`;
+  if (!d.ascending) return 'block times are not ascending';
+  return null;
+}
+
+/** n float64s, not zeroed (every one is written before it is read). Buffer's allocator
+ * hands out 8-byte aligned memory without clearing it. */
+function floats(n: number): Float64Array {
+  if (n === 0) return new Float64Array(0);
+  const b = Buffer.allocUnsafe(8 * n);
+  return new Float64Array(b.buffer, b.byteOffset, n);
+}
+
+/** floor(t / 1e6) of an int64 ns time, as a number (exact: |result| < 2^53). */
+function floorMs(t: bigint): number {
+  const q = t / 1_000_000n;
+  return Number(t < 0n && q * 1_000_000n !== t ? q - 1n : q);
+}
+
+/** First index i with time i >= t (whole ms) in a float block. */
+function msLowerBound(block: DecodedFloatBlock, t: number): number {
+  const n = block.values.length;
+  const times = block.times;
+  if (times === null) {
+    // t0 + i * step >= t; the quotient of two integers below 2^53 rounds to no other integer
+    const i = Math.ceil((t - block.t0) / block.step);
+    return i <= 0 ? 0 : i >= n ? n : i;
+  }
+  let a = 0;
+  let z = n;
+  while (a < z) {
+    const m = (a + z) >>> 1;
+    if (times[m] < t) a = m + 1;
+    else z = m;
+  }
+  return a;
 }
 
 /** Reads up to buf.length bytes at `pos`; returns how many (fewer only at end of file). */

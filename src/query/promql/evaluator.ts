@@ -99,6 +99,9 @@ export interface EvalContext {
   labelKeys: LabelsKeyCache;
 }
 
+/** Largest (signature × step) bitmap of the series-by-series set operators (bytes). */
+const SET_OP_BITMAP_MAX = 1 << 24;
+
 const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
 const TIMEOUT = 'query timed out in expression evaluation';
 
@@ -329,12 +332,50 @@ function absentLabels(arg: Expr): Labels {
 }
 
 /** Merges series with equal label sets whose points do not overlap (else an error). */
+/** labelsKey(l), without sorting names that are in order already (the usual case). */
+function orderedLabelsKey(l: Labels): string {
+  const names = Object.keys(l);
+  for (let i = 1; i < names.length; i++) if (names[i - 1] > names[i]) return labelsKey(l);
+  let s = '';
+  for (const n of names) s += n + '\xff' + l[n] + '\xfe';
+  return s;
+}
+
+/** A 32-bit FNV-1a hash of a label set (names in order): equal sets hash equal. */
+function labelsHash32(l: Labels): number {
+  const names = Object.keys(l);
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1] > names[i]) {
+      names.sort();
+      break;
+    }
+  }
+  let h = 0x811c9dc5;
+  for (const n of names) {
+    for (let i = 0; i < n.length; i++) h = Math.imul(h ^ n.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+    const v = l[n];
+    for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xfffe, 0x01000193);
+  }
+  return h;
+}
+
 export function mergeSameLabelset(mat: Matrix): Matrix {
   if (mat.length <= 1) return mat;
+  // Usually no two label sets are equal: hashes tell that cheaply, keys only on a collision.
+  const seen = new Set<number>();
+  let collision = false;
+  for (let i = 0; i < mat.length && !collision; i++) {
+    const h = labelsHash32(mat[i].labels);
+    if (seen.has(h)) collision = true;
+    else seen.add(h);
+  }
+  if (!collision) return mat;
   const byKey = new Map<string, number[]>();
   let dup = false;
   for (let i = 0; i < mat.length; i++) {
-    const k = labelsKey(mat[i].labels);
+    const k = orderedLabelsKey(mat[i].labels);
     const a = byKey.get(k);
     if (a) {
       a.push(i);
@@ -492,6 +533,7 @@ export class Evaluator {
     const raw = this.ctx.src.select(vs.matchers, minRef - lb, maxRef);
     const out: Matrix = [];
     const steps = this.stepTimes();
+    const pick = new Int32Array(this.n);
     for (const r of raw) {
       this.checkDeadline();
       const times = r.times;
@@ -499,8 +541,8 @@ export class Evaluator {
       const words = wordsOf(values);
       const len = times.length;
       this.ctx.loaded += len;
-      const ts: number[] = [];
-      const vsOut: number[] = [];
+      let ts: number[] = [];
+      let vsOut: number[] = [];
       if (at !== null) {
         const ref = at - off;
         let j = 0;
@@ -514,14 +556,35 @@ export class Evaluator {
           }
         }
       } else {
+        // the sample of each step first, then arrays of the exact length (no growing)
         let j = 0;
+        let cnt = 0;
         for (let i = 0; i < this.n; i++) {
           const ref = steps[i] - off;
           while (j < len && times[j] <= ref) j++;
           const k = j - 1;
           if (k >= 0 && times[k] > ref - lb && !isStale(words, k)) {
-            ts.push(steps[i]);
-            vsOut.push(timestamps ? times[k] / 1000 : values[k]);
+            pick[i] = k;
+            cnt++;
+          } else pick[i] = -1;
+        }
+        if (cnt === this.n) {
+          // a sample at every step: the series shares the step times (never written to)
+          ts = steps;
+          vsOut = new Array<number>(cnt);
+          for (let i = 0; i < cnt; i++) {
+            const k = pick[i];
+            vsOut[i] = timestamps ? times[k] / 1000 : values[k];
+          }
+        } else if (cnt > 0) {
+          ts = new Array<number>(cnt);
+          vsOut = new Array<number>(cnt);
+          for (let i = 0, o = 0; o < cnt; i++) {
+            const k = pick[i];
+            if (k < 0) continue;
+            ts[o] = steps[i];
+            vsOut[o] = timestamps ? times[k] / 1000 : values[k];
+            o++;
           }
         }
       }
@@ -1080,6 +1143,90 @@ export class Evaluator {
     return out;
   }
 
+  /**
+   * `and`, `or` and `unless` series by series: the other side's samples are marked in a
+   * (signature × step) bitmap, then each series' samples are kept or dropped by one lookup.
+   * The result (series, samples, their order) is that of the step-by-step join below.
+   */
+  private setOpBySeries(op: BinaryOp, lhs: Matrix, rhs: Matrix, lOrd: Int32Array, rOrd: Int32Array, nSig: number): Matrix {
+    const n = this.n;
+    const start = this.start;
+    const interval = this.interval;
+    // Step i of each sample, walking a series as the step-by-step join does: a sample that is
+    // not on a later step than the one before stops the series there.
+    const stepsOf = (s: Series): Int32Array => {
+      const ts = s.ts;
+      const out = new Int32Array(ts.length);
+      let prev = -1;
+      let k = 0;
+      for (; k < ts.length; k++) {
+        const t = ts[k];
+        const i = Math.round((t - start) / interval);
+        if (!(i > prev && i < n && start + i * interval === t)) break;
+        out[k] = i;
+        prev = i;
+      }
+      return k === ts.length ? out : out.subarray(0, k);
+    };
+    const other = op === 'or' ? lhs : rhs;
+    const otherOrd = op === 'or' ? lOrd : rOrd;
+    const marked = new Uint8Array(nSig * n);
+    const otherSteps: Int32Array[] = [];
+    for (let x = 0; x < other.length; x++) {
+      this.checkDeadline();
+      const steps = stepsOf(other[x]);
+      otherSteps.push(steps);
+      const base = otherOrd[x] * n;
+      for (let k = 0; k < steps.length; k++) marked[base + steps[k]] = 1;
+    }
+    // kept samples of one series; `keepMarked`: keep where marked (and), else where not
+    const out: { s: Series; first: number; side: number; x: number }[] = [];
+    let produced = 0;
+    const filter = (src: Series, steps: Int32Array, base: number, keepMarked: boolean, side: number, x: number): void => {
+      const ts: number[] = [];
+      const vs: number[] = [];
+      let first = -1;
+      for (let k = 0; k < steps.length; k++) {
+        const i = steps[k];
+        if ((marked[base + i] === 1) !== keepMarked) continue;
+        if (first < 0) first = i;
+        ts.push(src.ts[k]);
+        vs.push(src.vs[k]);
+      }
+      if (first < 0) return;
+      produced += ts.length;
+      out.push({ s: { labels: src.labels, dropName: src.dropName, ts, vs }, first, side, x });
+    };
+    if (op === 'or') {
+      for (let x = 0; x < lhs.length; x++) {
+        const s = lhs[x];
+        const steps = otherSteps[x];
+        if (steps.length === 0) continue;
+        const ts = steps.length === s.ts.length ? s.ts.slice() : s.ts.slice(0, steps.length);
+        const vs = steps.length === s.vs.length ? s.vs.slice() : s.vs.slice(0, steps.length);
+        produced += ts.length;
+        out.push({ s: { labels: s.labels, dropName: s.dropName, ts, vs }, first: steps[0], side: 0, x });
+      }
+      for (let x = 0; x < rhs.length; x++) {
+        this.checkDeadline();
+        filter(rhs[x], stepsOf(rhs[x]), rOrd[x] * n, false, 1, x);
+      }
+    } else {
+      const keepMarked = op === 'and';
+      for (let x = 0; x < lhs.length; x++) {
+        this.checkDeadline();
+        filter(lhs[x], stepsOf(lhs[x]), lOrd[x] * n, keepMarked, 0, x);
+      }
+    }
+    // the step-by-step join creates series in order of their first sample's step, the left
+    // side's before the right's, each side by index
+    out.sort((a, b) => a.first - b.first || a.side - b.side || a.x - b.x);
+    const before = this.ctx.cur;
+    this.addSamples(produced);
+    this.ctx.cur = before + produced;
+    return mergeSameLabelset(out.map((o) => o.s));
+  }
+
   private evalVectorBinary(e: BinaryExpr): Matrix {
     const op = e.op;
     const setOp = op === 'and' || op === 'or' || op === 'unless';
@@ -1156,6 +1303,7 @@ export class Evaluator {
     const stamp = new Int32Array(nSig).fill(-1);
     const nL = lhs.length;
 
+    if (setOp && nSig * this.n <= SET_OP_BITMAP_MAX) return this.setOpBySeries(op, lhs, rhs, lOrd, rOrd, nSig);
     if (setOp) {
       for (let i = 0; i < this.n; i++) {
         this.checkDeadline();

@@ -21,7 +21,7 @@
 
 import type { Database } from '../../engine/database.js';
 import { RegexCache, compileRe2, translateRe2 } from '../re2.js';
-import type { ColumnValues, SeriesColumn, TagMatcher } from '../../types.js';
+import type { ColumnValues, TagMatcher } from '../../types.js';
 import type { LabelMatcher } from './ast.js';
 import type { Labels, RawSeries, SeriesSource } from './types.js';
 
@@ -178,25 +178,35 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
 
   function select(matchers: LabelMatcher[], minMs: number, maxMs: number): RawSeries[] {
     const { names, where } = split(matchers);
-    const range = nsRange(minMs, maxMs);
+    const range = msRange(minMs, maxMs);
     if (range === null) return [];
-    const out = new Map<string, RawSeries>();
+    // (key, series) in arrival order, then sorted by key; equal keys (the same labels in
+    // two databases, or from two measurements) are merged
+    const keys: string[] = [];
+    const found: RawSeries[] = [];
     for (const name of databases()) {
       for (const t of targets(name, names)) {
-        const cols = db.select({ db: name, measurement: t.measurement, field: t.fields, where, start: range.start, end: range.end });
+        const cols = db.selectFloat({ db: name, measurement: t.measurement, field: t.fields, where, startMs: range.startMs, endMs: range.endMs });
         for (const col of cols) {
-          if (col.error !== undefined || col.type === 'string' || col.times.length === 0) continue;
+          if (col.error !== undefined || col.times.length === 0) continue;
           const metric = t.names[t.fields.indexOf(col.field)];
           if (metric === undefined) continue;
           const labels = labelsOf(metric, col.tags);
-          const key = keyOf(labels);
-          const series = toRaw(labels, col);
-          const prev = out.get(key);
-          out.set(key, prev ? mergeRaw(prev, series) : series);
+          keys.push(keyOf(labels));
+          found.push(rawOf(labels, col.times, col.values));
         }
       }
     }
-    return [...out.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+    const order = Array.from(keys.keys());
+    order.sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : a - b));
+    const out: RawSeries[] = [];
+    for (let i = 0; i < order.length; i++) {
+      const k = order[i];
+      // equal keys: merged in arrival order, the first arrival winning on equal times
+      if (i > 0 && keys[order[i - 1]] === keys[k]) out[out.length - 1] = mergeRaw(out[out.length - 1], found[k]);
+      else out.push(found[k]);
+    }
+    return out;
   }
 
   /**
@@ -318,7 +328,13 @@ function labelsOf(metric: string, tags: Record<string, string>): Labels {
 
 /** Canonical key of a label set (names sorted); keys sort as Prometheus sorts label sets. */
 function keyOf(l: Labels): string {
-  const names = Object.keys(l).sort();
+  const names = Object.keys(l);
+  for (let i = 1; i < names.length; i++) {
+    if (names[i - 1] > names[i]) {
+      names.sort();
+      break;
+    }
+  }
   let s = '';
   for (const n of names) s += n + '\x00' + l[n] + '\x01';
   return s;
@@ -390,10 +406,19 @@ export function valuesToFloat(type: string, values: ColumnValues): Float64Array 
   throw new Error(`a ${type} column has no PromQL value`);
 }
 
-/** A column as a RawSeries: ms times (a millisecond with several samples keeps the last). */
-function toRaw(labels: Labels, col: SeriesColumn): RawSeries {
-  let times = nsToMs(col.times);
-  let values = valuesToFloat(col.type, col.values);
+/** The closed interval [minMs, maxMs] of floored ms times as selectFloat's whole-ms
+ * [startMs, endMs) (open ends where nsRange has them); null when no int64 time falls in it. */
+export function msRange(minMs: number, maxMs: number): { startMs?: number; endMs?: number } | null {
+  if (Number.isNaN(minMs) || Number.isNaN(maxMs)) return null;
+  const lo = Math.ceil(minMs);
+  const hi = Math.floor(maxMs);
+  if (lo > hi || lo > LAST_MS || hi < FIRST_MS) return null;
+  return { startMs: lo <= FIRST_MS ? undefined : lo, endMs: hi >= LAST_MS ? undefined : hi + 1 };
+}
+
+/** ms times and float values as a RawSeries (a millisecond with several samples keeps the
+ * last); the arrays are the caller's to give away. */
+function rawOf(labels: Labels, times: Float64Array, values: Float64Array): RawSeries {
   let dup = false;
   for (let i = 1; i < times.length; i++) {
     if (times[i] === times[i - 1]) {
