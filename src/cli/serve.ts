@@ -138,6 +138,15 @@ export const SERVE_SPEC: CommandSpec = {
       description: 'Most samples one PromQL query may hold in memory (Prometheus --query.max-samples).',
     },
     {
+      name: 'query-max-series',
+      type: 'number',
+      placeholder: 'N',
+      env: 'STRATA_QUERY_MAX_SERIES',
+      default: 0,
+      min: 0,
+      description: 'Most series the selectors of one PromQL query may load; 0: no limit.',
+    },
+    {
       name: 'query-timeout',
       type: 'string',
       placeholder: 'DURATION',
@@ -256,6 +265,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const query = {
     lookbackMs: durationFlag('query-lookback', args.string('query-lookback')!),
     maxSamples: args.number('query-max-samples')!,
+    maxSeries: args.number('query-max-series')!,
     timeoutMs: durationFlag('query-timeout', args.string('query-timeout')!),
   };
   const influxql = {

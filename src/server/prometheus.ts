@@ -37,6 +37,8 @@ export interface PrometheusQueryOptions {
   lookbackMs?: number;
   /** Most samples one query may hold (default 50,000,000). */
   maxSamples?: number;
+  /** Most series one query's selectors may load (0: no limit). */
+  maxSeries?: number;
   /** Longest a query may run, ms (default 2 minutes); a request's `timeout` can only lower it. */
   timeoutMs?: number;
 }
@@ -498,6 +500,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
   const now = opts.now ?? Date.now;
   const lookbackMs = opts.lookbackMs ?? DEFAULT_LOOKBACK_MS;
   const maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
+  const maxSeries = opts.maxSeries ?? 0;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   const startTime = new Date(now()).toISOString();
 
@@ -520,7 +523,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
       }
       timeout = Math.min(timeout, ns / 1e6);
     }
-    return { lookbackMs, maxSamples, timeoutMs: timeout };
+    return { lookbackMs, maxSamples, maxSeries, timeoutMs: timeout };
   }
 
   /** A query's output as the envelope; `limit` truncates vectors and matrices. */

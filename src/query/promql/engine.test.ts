@@ -180,6 +180,19 @@ describe('errors', () => {
     expect(() => rangeQuery(source(), 'http_requests_total', 0, 60 * M, M, { maxSamples: 200 })).not.toThrow();
   });
 
+  it('enforces the series limit over all selectors of a query', () => {
+    const n = (rangeQuery(source(), 'http_requests_total', 0, 60 * M, M).result as { series: unknown[] }).series.length;
+    expect(n).toBeGreaterThan(1);
+    // Two selectors of n series each: fits 2n, not 2n - 1.
+    const q = 'http_requests_total + on() group_left() vector(0) or http_requests_total';
+    expect(() => rangeQuery(source(), q, 0, 60 * M, M, { maxSeries: 2 * n })).not.toThrow();
+    const e = errorOf(() => rangeQuery(source(), q, 0, 60 * M, M, { maxSeries: 2 * n - 1 }));
+    expect(e.errorType).toBe('execution');
+    expect(e.message).toBe(
+      `query processing would load too many series into memory in query execution: ${2 * n} series, the limit is ${2 * n - 1} (--query-max-series); narrow the selectors`,
+    );
+  });
+
   it('times out', () => {
     let t = 0;
     const now = (): number => (t += 1000);

@@ -45,6 +45,8 @@ function makeContext(
     src,
     lookback: opts.lookbackMs ?? DEFAULTS.lookbackMs,
     maxSamples: opts.maxSamples ?? DEFAULTS.maxSamples,
+    maxSeries: opts.maxSeries ?? 0,
+    seriesLoaded: 0,
     deadline: now() + (opts.timeoutMs ?? DEFAULTS.timeoutMs),
     now,
     queryStart: start,

@@ -22,7 +22,7 @@ import type {
   VectorMatching,
   VectorSelector,
 } from './ast.js';
-import { PromQLError, STALE_NAN_HI, STALE_NAN_LO, type Labels, type SeriesSource } from './types.js';
+import { PromQLError, STALE_NAN_HI, STALE_NAN_LO, type Labels, type RawSeries, type SeriesSource } from './types.js';
 import { exprType } from './parser.js';
 import type { RegexCache } from '../re2.js';
 import { RANGE_FUNCTIONS, invalidQuantileWarning, type Notes, type RangeWindow } from './rangeFunctions.js';
@@ -75,6 +75,10 @@ export interface EvalContext {
   src: SeriesSource;
   lookback: number;
   maxSamples: number;
+  /** Most series the query's selectors may load in all (0: no limit). */
+  maxSeries: number;
+  /** Series loaded by the query's selectors so far. */
+  seriesLoaded: number;
   deadline: number;
   now: () => number;
   /** The query's start and end, for `@ start()` / `@ end()`. */
@@ -103,6 +107,8 @@ export interface EvalContext {
 const SET_OP_BITMAP_MAX = 1 << 24;
 
 const TOO_MANY_SAMPLES = 'query processing would load too many samples into memory in query execution';
+const tooManySeries = (n: number, max: number): string =>
+  `query processing would load too many series into memory in query execution: ${n} series, the limit is ${max} (--query-max-series); narrow the selectors`;
 const TIMEOUT = 'query timed out in expression evaluation';
 
 function execErr(msg: string): PromQLError {
@@ -523,6 +529,15 @@ export class Evaluator {
   // -------------------------------------------------------------------------------------
   // Selectors.
 
+  /** Reads the raw series of a selector, counting them against the query's series limit. */
+  private loadSeries(matchers: LabelMatcher[], minMs: number, maxMs: number): RawSeries[] {
+    const raw = this.ctx.src.select(matchers, minMs, maxMs);
+    const c = this.ctx;
+    c.seriesLoaded += raw.length;
+    if (c.maxSeries > 0 && c.seriesLoaded > c.maxSeries) throw execErr(tooManySeries(c.seriesLoaded, c.maxSeries));
+    return raw;
+  }
+
   evalVectorSelector(vs: VectorSelector, timestamps: boolean): Matrix {
     const at = this.atMs(vs.at);
     // timestamp(x @ t) reads the sample at t itself (Prometheus rewrites the offset).
@@ -530,7 +545,7 @@ export class Evaluator {
     const lb = this.ctx.lookback;
     const minRef = (at ?? this.start) - off;
     const maxRef = (at ?? this.end) - off;
-    const raw = this.ctx.src.select(vs.matchers, minRef - lb, maxRef);
+    const raw = this.loadSeries(vs.matchers, minRef - lb, maxRef);
     const out: Matrix = [];
     const steps = this.stepTimes();
     const pick = new Int32Array(this.n);
@@ -640,7 +655,7 @@ export class Evaluator {
       const at = this.atMs(vs.at);
       const minRef = (at ?? this.start) - vs.offset;
       const maxRef = (at ?? this.end) - vs.offset;
-      const raw = this.ctx.src.select(vs.matchers, minRef - e.range, maxRef);
+      const raw = this.loadSeries(vs.matchers, minRef - e.range, maxRef);
       const series: RangeData[] = [];
       for (const r of raw) {
         this.checkDeadline();
@@ -1899,7 +1914,7 @@ export class Evaluator {
         if (r < minRef) minRef = r;
         if (r > maxRef) maxRef = r;
       }
-      for (const r of this.ctx.src.select(infoMatchers, minRef - lb, maxRef)) {
+      for (const r of this.loadSeries(infoMatchers, minRef - lb, maxRef)) {
         const words = wordsOf(r.values);
         const ts: number[] = [];
         const vs: number[] = [];

@@ -29,6 +29,8 @@ export interface EngineOptions {
   lookbackMs?: number;
   /** Most samples a query may hold in memory at once (Prometheus: 50,000,000). */
   maxSamples?: number;
+  /** Most series a query's selectors may load in all; 0 or absent: no limit (Prometheus has none). */
+  maxSeries?: number;
   /** Query time limit, ms (Prometheus: 2 minutes). */
   timeoutMs?: number;
   /** Wall clock, ms; tests pass a fixed one. */
