@@ -182,4 +182,27 @@ describe('DocStore', () => {
     await expect(docs.patch('c', 'x', [1])).rejects.toMatchObject({ code: 'STRATA_ERR_DOC_NOT_FOUND' });
     expect(() => docs.find('c', { where: [{ path: '', value: 'x' }] })).toThrow(/where field/);
   });
+
+  it('follows a document across series from the cached version on', async () => {
+    const { db, docs, clock } = await setup();
+    await docs.setIndexes('users', ['city']);
+    clock.advance(S);
+    await docs.put('users', 'u1', { city: 'Oslo', n: 1 });
+    clock.advance(S);
+    await docs.put('users', 'u1', { city: 'Rome', n: 2 });
+    expect(docs.get('users', 'u1')?.doc).toEqual({ city: 'Rome', n: 2 });
+    clock.advance(S);
+    await docs.patch('users', 'u1', { city: 'Oslo' });
+    expect(docs.get('users', 'u1')?.doc).toEqual({ city: 'Oslo', n: 2 });
+    expect(docs.find('users', { where: [{ path: 'city', value: 'Rome' }] }).documents).toEqual([]);
+    expect(docs.find('users', { where: [{ path: 'city', value: 'Oslo' }] }).documents.map((d) => d.doc)).toEqual([{ city: 'Oslo', n: 2 }]);
+    expect(docs.get('users', 'u1', T0 + 2n * S)?.doc).toEqual({ city: 'Rome', n: 2 });
+    // The newest version removed by another path: the previous one (another series) answers.
+    await db.delete({ db: '_doc', measurement: 'users', start: T0 + 3n * S });
+    expect(docs.get('users', 'u1')?.doc).toEqual({ city: 'Rome', n: 2 });
+    clock.advance(S);
+    const v = await docs.patch('users', 'u1', { n: 3 }, { ifMatch: [String(T0 + 2n * S)] });
+    expect(v.doc).toEqual({ city: 'Rome', n: 3 });
+    expect(docs.history('users', 'u1').map((h) => h.doc?.n)).toEqual([1, 2, 3]);
+  });
 });

@@ -24,10 +24,13 @@ import {
   checkCollectionName,
   checkKeyName,
   escapeRegex,
+  DEFAULT_LATEST_CACHE_SIZE,
   KeyedLock,
+  LatestVersions,
   nextVersion,
   parseJson,
   preconditionFailed,
+  readLatestRow,
   readRows,
   systemClock,
   writePoint,
@@ -49,6 +52,8 @@ export interface DocOptions {
   database?: string;
   /** Clock for versions and generated ids, ns since the epoch (default: the system clock). */
   now?: Clock;
+  /** Bound of the latest-version cache, in documents (default 100,000; 0 disables it). */
+  latestCacheSize?: number;
 }
 
 export interface DocVersion {
@@ -179,11 +184,14 @@ export class DocStore {
   private readonly lock = new KeyedLock();
   private readonly indexCache = new Map<string, string[]>();
   private lastId = 0n;
+  /** collection NUL id -> the newest version known (a hint; see readLatestRow). */
+  private readonly versions: LatestVersions;
 
   constructor(opts: DocOptions) {
     this.db = opts.db;
     this.database = opts.database ?? DEFAULT_DOC_DATABASE;
     this.now = opts.now ?? systemClock;
+    this.versions = new LatestVersions(opts.latestCacheSize ?? DEFAULT_LATEST_CACHE_SIZE);
   }
 
   /** A new id: 16 hex digits of the clock (ns, strictly increasing) and 8 random ones, so
@@ -339,9 +347,10 @@ export class DocStore {
   }
 
   private latest(collection: string, id: string, at?: bigint): (DocVersion & { tags: Record<string, string> }) | null {
-    const rows = readRows(this.db, this.database, collection, [{ key: '_id', op: '=', value: id }], '_id', at !== undefined ? at + 1n : undefined).get(id);
-    if (!rows || rows.length === 0) return null;
-    const r = rows[rows.length - 1];
+    // `_id = id` matches every series of the document (one per set of indexed values), so
+    // the ranged read from the known version on still sees a move to a new series.
+    const r = readLatestRow(this.db, this.database, collection, [{ key: '_id', op: '=', value: id }], '_id', id, this.versions, `${collection}\u0000${id}`, at);
+    if (!r) return null;
     return { ...toVersion(collection, id, r), tags: r.tags };
   }
 
@@ -366,6 +375,7 @@ export class DocStore {
       },
       time: version,
     });
+    this.versions.set(`${collection}\u0000${id}`, version);
     return { collection, id, version, deleted, doc };
   }
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { StrataError } from '../errors.js';
 import { engineFixture } from '../engine/testing/fixture.js';
-import { KvStore, nextVersion, parseDurationNs, parseEtags, type KvChange } from './kv.js';
+import { KvStore, LatestVersions, nextVersion, parseDurationNs, parseEtags, type KvChange } from './kv.js';
 
 const { tmpDir, openDb, reopen } = engineFixture('strata-kv-');
 
@@ -202,5 +202,52 @@ describe('KvStore', () => {
     await kv.put('ns', 'k', 'v');
     expect(db.hasDatabase('state')).toBe(true);
     expect(db.series('state', 'ns').map((s) => s.tags)).toEqual([{ key: 'k' }]);
+  });
+
+  it('reads the latest version from the cached one on, and falls back when it is gone', async () => {
+    const { db, kv, clock } = await setup();
+    await kv.put('ns', 'k', 'a');
+    clock.advance(S);
+    await kv.put('ns', 'k', 'b');
+    clock.advance(S);
+    await kv.put('ns', 'k', 'c');
+    expect(kv.get('ns', 'k')?.value).toBe('c');
+    // The cached version (T0 + 2s) is deleted by another path: the full read answers.
+    await db.delete({ db: '_kv', measurement: 'ns', start: T0 + 2n * S, end: T0 + 3n * S });
+    expect(kv.get('ns', 'k')?.value).toBe('b');
+    expect(kv.get('ns', 'k', T0 + 5n * S)?.value).toBe('b');
+    clock.advance(S);
+    const d = await kv.put('ns', 'k', 'd', { ifMatch: [String(T0 + S)] });
+    expect(d.version).toBe(T0 + 3n * S);
+    // A newer version written around the store is still seen.
+    await db.write([{ measurement: 'ns', tags: { key: 'k' }, fields: { value: { type: 'string', value: 'e' }, type: { type: 'string', value: 'text/plain' }, deleted: { type: 'boolean', value: false }, expires: { type: 'integer', value: 0n } }, time: T0 + 9n * S }], { db: '_kv' });
+    expect(kv.get('ns', 'k')?.version).toBe(T0 + 9n * S);
+    expect(kv.get('ns', 'k', T0 + 3n * S)?.value).toBe('d');
+    expect(kv.get('ns', 'k', T0 + 2n * S)?.value).toBe('b');
+    // Every version gone: absent, and a new write starts again.
+    await db.delete({ db: '_kv', measurement: 'ns' });
+    expect(kv.get('ns', 'k')).toBeNull();
+    expect((await kv.put('ns', 'k', 'f')).version).toBe(T0 + 3n * S);
+    expect(kv.history('ns', 'k').map((e) => e.value)).toEqual(['f']);
+  });
+
+  it('answers the same with the cache disabled or evicting', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    const clock = fakeClock();
+    const stores = [new KvStore({ db, now: clock.now, latestCacheSize: 0 }), new KvStore({ db, now: clock.now, latestCacheSize: 2 })];
+    for (let i = 0; i < 6; i++) {
+      clock.advance(S);
+      await stores[i % 2].put('ns', `k${i % 3}`, String(i));
+    }
+    for (const kv of stores) {
+      expect([0, 1, 2].map((i) => kv.get('ns', `k${i}`)?.value)).toEqual(['3', '4', '5']);
+      expect(kv.get('ns', 'k0', T0 + 2n * S)?.value).toBe('0');
+    }
+    const lru = new LatestVersions(2);
+    lru.set('a', 1n);
+    lru.set('b', 2n);
+    expect(lru.get('a')).toBe(1n);
+    lru.set('c', 3n);
+    expect([lru.get('a'), lru.get('b'), lru.get('c'), lru.size]).toEqual([1n, undefined, 3n, 2]);
   });
 });
