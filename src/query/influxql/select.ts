@@ -84,6 +84,8 @@ interface Unit {
   /** Rows of equal time are merged as InfluxDB's storage merge heap orders them (false for
    * subqueries, whose series come in series order). */
   heapMerge: boolean;
+  /** The series of the index matching the matchers, no data read (measurements only). */
+  listSeries?: (matchers: TagMatcher[]) => { key: string; tags: Record<string, string> }[];
   load(fields: string[], matchers: TagMatcher[], tmin: bigint, tmax: bigint): SeriesRec[];
 }
 
@@ -155,6 +157,7 @@ async function resolveUnits(ctx: QueryContext, stmt: SelectStatement, plan: Plan
         tagKeys,
         heapMerge: true,
         tagValues: otherRp ? undefined : (key) => ctx.engine.tagValues(db, name, key),
+        listSeries: otherRp ? undefined : (where) => ctx.engine.series(db, name, where),
         load(fields, matchers, tmin, tmax) {
           if (fields.length === 0) return [];
           const cols = ctx.engine.select({ db, rp, measurement: name, field: fields, where: matchers, start: tmin, end: tmax + 1n });
@@ -528,6 +531,13 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
       conj(e.rhs);
       return;
     }
+    if (e.op === 'OR') {
+      // An OR of `tag = 'v'` on one key: the series of those values, looked up one by one
+      // (the condition is still applied to each series afterwards).
+      const alt = orEqualities(unit, e);
+      if (alt && (!regexAlt || alt.values.length < regexAlt.values.length)) regexAlt = alt;
+      return;
+    }
     if ((e.op === '=' || e.op === '!=') && e.lhs.type === 'VarRef' && e.rhs.type === 'StringLiteral' && !isField(unit, e.lhs.val, e.lhs.dataType)) {
       if (e.lhs.dataType !== 'unknown' && e.lhs.dataType !== 'tag') return;
       if (e.op === '=' && e.rhs.val === '') return;
@@ -553,17 +563,32 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
   tmin = ext.tmin;
   tmax = ext.tmax;
   const alt = regexAlt as { key: string; values: string[] } | null;
-  let series: SeriesRec[];
-  if (alt && alt.values.length <= 256) {
-    series = [];
-    for (const v of alt.values) series.push(...unit.load([...needed], [...matchers, { key: alt.key, op: '=', value: v }], tmin, tmax));
-  } else series = unit.load([...needed], matchers, tmin, tmax);
+  const matcherSets: TagMatcher[][] =
+    alt && alt.values.length <= 256 ? alt.values.map((v) => [...matchers, { key: alt.key, op: '=', value: v }]) : [matchers];
+  const loadRange = (lo: bigint, hi: bigint): SeriesRec[] => {
+    const out: SeriesRec[] = [];
+    for (const ms of matcherSets) out.push(...unit.load([...needed], ms, lo, hi));
+    return out;
+  };
   // Series-level condition (no field referenced).
   const cond = plan.cond;
-  let kept = series;
-  if (cond && condFields.size === 0) {
-    kept = series.filter((s) => evalExpr(cond, tagLookup(s.tags), ex.res, MATH) === true);
+  const seriesCond = cond && condFields.size === 0 ? cond : null;
+  const keepSeries = (tags: Record<string, string>): boolean => !seriesCond || evalExpr(seriesCond, tagLookup(tags), ex.res, MATH) === true;
+  const tagKeysSorted = unit.tagKeys;
+  let dimKeys: string[];
+  if (plan.dimWildcard) dimKeys = [...tagKeysSorted];
+  else {
+    const set = new Set(plan.tagDims);
+    for (const t of tagKeysSorted) if (plan.dimRegexes.some((r) => r.test(t))) set.add(t);
+    dimKeys = [...set].sort();
   }
+  const groupKey = (tags: Record<string, string>): string => dimKeys.map((k) => `${k}\u0000${tags[k] ?? ''}`).join('\u0001');
+  let series: SeriesRec[] | null = null;
+  if (!plan.ascending && !plan.aggregate && ex.stmt.limit > 0 && condFields.size === 0 && !ex.ctx.maxSeries && !ex.ctx.maxPoints && unit.listSeries) {
+    series = newestFirst(ex, unit, [...needed], matcherSets, keepSeries, groupKey, tmin, tmax, loadRange);
+  }
+  series ??= loadRange(tmin, tmax);
+  const kept = seriesCond ? series.filter((s) => keepSeries(s.tags)) : series;
   // Series read: InfluxDB checks max-select-series when it creates the iterators, before
   // any point is read (so before max-select-point), counting every series of the sources
   // (SLIMIT does not lower it); the count it reports stops at limit + 1.
@@ -575,14 +600,6 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
   for (const s of kept) for (const c of s.cols.values()) n += c.times.length;
   countPoints(ex, n);
   // Group.
-  const tagKeysSorted = unit.tagKeys;
-  let dimKeys: string[];
-  if (plan.dimWildcard) dimKeys = [...tagKeysSorted];
-  else {
-    const set = new Set(plan.tagDims);
-    for (const t of tagKeysSorted) if (plan.dimRegexes.some((r) => r.test(t))) set.add(t);
-    dimKeys = [...set].sort();
-  }
   const groups = new Map<string, Group>();
   kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const s of kept) {
@@ -594,6 +611,78 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
     g.series.push(s);
   }
   return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** `k = 'a' OR k = 'b' ...` (any nesting of OR and parentheses, one tag key, no empty value): the key and its values. */
+function orEqualities(unit: Unit, e: Expr): { key: string; values: string[] } | null {
+  const values = new Set<string>();
+  let key: string | null = null;
+  const walk = (x: Expr): boolean => {
+    if (x.type === 'ParenExpr') return walk(x.expr);
+    if (x.type !== 'BinaryExpr') return false;
+    if (x.op === 'OR') return walk(x.lhs) && walk(x.rhs);
+    if (x.op !== '=' || x.lhs.type !== 'VarRef' || x.rhs.type !== 'StringLiteral') return false;
+    if ((x.lhs.dataType !== 'unknown' && x.lhs.dataType !== 'tag') || isField(unit, x.lhs.val, x.lhs.dataType)) return false;
+    if (x.rhs.val === '') return false;
+    if (key !== null && key !== x.lhs.val) return false;
+    key = x.lhs.val;
+    values.add(x.rhs.val);
+    return true;
+  };
+  if (!walk(e) || key === null) return null;
+  return { key, values: [...values] };
+}
+
+/**
+ * Raw rows newest first with a LIMIT: reads a window ending at the range's end, growing it
+ * backwards until every group (of every series the index lists) has OFFSET + LIMIT rows in
+ * it, or it covers the whole range. Rows older than the window cannot reach the answer then.
+ * Returns null when no anchor time is found (the caller reads the whole range).
+ */
+function newestFirst(
+  ex: Exec,
+  unit: Unit,
+  fields: string[],
+  matcherSets: TagMatcher[][],
+  keep: (tags: Record<string, string>) => boolean,
+  groupKey: (tags: Record<string, string>) => string,
+  tmin: bigint,
+  tmax: bigint,
+  loadRange: (lo: bigint, hi: bigint) => SeriesRec[],
+): SeriesRec[] | null {
+  if (fields.length === 0 || !unit.listSeries) return null;
+  const listed: { key: string; tags: Record<string, string> }[] = [];
+  for (const ms of matcherSets) for (const s of unit.listSeries(ms)) if (keep(s.tags)) listed.push(s);
+  if (listed.length === 0) return null;
+  const groupsWanted = new Set(listed.map((s) => groupKey(s.tags)));
+  // Anchor: the newest time of one field of one series.
+  const first = listed[0];
+  const probe = unit.load([fields[0]], Object.entries(first.tags).map(([key, value]) => ({ key, op: '=' as const, value })), tmin, tmax);
+  let anchor: bigint | null = null;
+  for (const s of probe) for (const c of s.cols.values()) if (c.times.length > 0 && (anchor === null || c.times[c.times.length - 1] > anchor)) anchor = c.times[c.times.length - 1];
+  if (anchor === null) return null;
+  const need = ex.stmt.offset + ex.stmt.limit;
+  const { plan } = ex;
+  let width = 60_000_000_000n;
+  for (let iter = 0; iter < 12; iter++) {
+    const lo = anchor - width;
+    if (lo <= tmin) break;
+    const series = loadRange(lo, tmax);
+    const counts = new Map<string, number>();
+    for (const s of series) {
+      if (!keep(s.tags)) continue;
+      const times = unionTimes(fields.map((n) => s.cols.get(n)));
+      const n = upperBound(times, plan.tmax) - lowerBound(times, plan.tmin);
+      const k = groupKey(s.tags);
+      counts.set(k, (counts.get(k) ?? 0) + n);
+    }
+    let ok = true;
+    for (const k of groupsWanted) if ((counts.get(k) ?? 0) < need) { ok = false; break; }
+    if (ok) return series;
+    width *= 8n;
+    checkDeadline(ex);
+  }
+  return null;
 }
 
 /** The time range data is read over: transformations of aggregates read one more interval. */
@@ -1154,6 +1243,13 @@ function evalCall(a: AggCtx, e: Call): OutPoint[] {
   const dataMin = isInner ? ext.tmin : plan.tmin === MIN_TIME ? ext.tmin : plan.tmin;
   const tmax = isInner ? ext.tmax : plan.tmax;
   const tmin = plan.tmin === MIN_TIME ? MIN_TIME : dataMin;
+  if ((name === 'max' || name === 'min') && plan.interval !== 0n && !a.keepTimes && !a.hasAux && !isInner) {
+    const buckets = floatExtremes(a, name, argExpr, dataMin, tmax);
+    if (buckets) {
+      checkDeadline(ex);
+      return fill(a, buckets, 'float', tmin, tmax);
+    }
+  }
   const pl = pointList(a, argExpr, dataMin, tmax);
   const args: Parameters<typeof aggregate>[5] = { distinctCount };
   if (name === 'percentile') {
@@ -1233,6 +1329,59 @@ function evalCall(a: AggCtx, e: Call): OutPoint[] {
   } finally {
     a.fillZero = false;
   }
+}
+
+/**
+ * max() / min() of a float field per GROUP BY time bucket, read per series without merging
+ * the group's points (only the value is kept: no auxiliary fields, bucket-start times). The
+ * larger (smaller) value wins, then the earlier time, as aggregate() decides. Null when the
+ * shortcut does not apply (a WHERE on fields, another type, a NaN).
+ */
+function floatExtremes(a: AggCtx, name: string, ref: VarRef, tmin: bigint, tmax: bigint): { start: bigint; pts: OutPoint[] }[] | null {
+  const { unit, plan, ex } = a;
+  if (ref.dataType !== 'unknown' && ref.dataType !== 'field') return null;
+  if (!isField(unit, ref.val, ref.dataType) || unit.fieldTypes.get(ref.val) !== 'float') return null;
+  for (const r of varRefs(plan.cond)) if (isField(unit, r.name, r.dataType)) return null;
+  const isMax = name === 'max';
+  const best = new Map<bigint, { v: number; t: bigint; src: number }>();
+  for (let si = 0; si < a.g.series.length; si++) {
+    const col = a.g.series[si].cols.get(ref.val);
+    if (!col) continue;
+    if (col.type !== 'float' || !(col.values instanceof Float64Array)) return null;
+    const times = col.times;
+    const values = col.values;
+    const hi = upperBound(times, tmax);
+    let i = lowerBound(times, tmin);
+    while (i < hi) {
+      const w = window(plan, ex.zone, times[i]);
+      let k = i;
+      let bv = values[i];
+      if (Number.isNaN(bv)) return null;
+      let j = i + 1;
+      for (; j < hi && times[j] < w.end; j++) {
+        const v = values[j];
+        if (Number.isNaN(v)) return null;
+        if (isMax ? v > bv : v < bv) {
+          bv = v;
+          k = j;
+        }
+      }
+      const cur = best.get(w.start);
+      const t = times[k];
+      if (!cur) best.set(w.start, { v: bv, t, src: si });
+      else if ((isMax ? bv > cur.v : bv < cur.v) || (bv === cur.v && t < cur.t)) {
+        cur.v = bv;
+        cur.t = t;
+        cur.src = si;
+      }
+      i = j;
+    }
+  }
+  const starts = [...best.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  return starts.map((start) => {
+    const b = best.get(start) as { v: number; t: bigint; src: number };
+    return { start, pts: [{ t: start, v: b.v, src: b.src, srcT: b.t }] };
+  });
 }
 
 /**
