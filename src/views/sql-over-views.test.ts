@@ -18,7 +18,7 @@ it('SQL selects KV keys and documents, with history as rows', async () => {
   const db = await openDb({ dataDir: tmpDir(), autoCreateDatabases: true });
   let t = 1_700_000_000_000_000_000n;
   const clock = () => (t += 1_000_000_000n);
-  const kv = new KvStore({ db, clock });
+  const kv = new KvStore({ db, now: clock });
   await kv.put('ui', 'theme', '"light"', { type: 'application/json' });
   await kv.put('ui', 'theme', '"dark"', { type: 'application/json' });
   await kv.put('ui', 'lang', '"en"', { type: 'application/json' });
@@ -33,7 +33,7 @@ it('SQL selects KV keys and documents, with history as rows', async () => {
   const latest = await sql(db, `SELECT "key", last(value) AS v FROM _kv.ui GROUP BY "key" ORDER BY "key"`);
   expect(latest).toMatchObject({ rows: [['lang', '"en"'], ['theme', '"dark"']] });
 
-  const docs = new DocStore({ db, clock });
+  const docs = new DocStore({ db, now: clock });
   const { id } = await docs.create('posts', { title: 'hello', tags: ['rust', 'db'] });
   const docRows = await sql(db, `SELECT _id, doc FROM _doc.posts`);
   expect(docRows).toMatchObject({ rows: [[id, JSON.stringify({ title: 'hello', tags: ['rust', 'db'] })]] });
