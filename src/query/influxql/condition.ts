@@ -272,40 +272,14 @@ export function binaryOp(op: BinaryExpr['op'], l: Cell, r: Cell): Cell {
   }
   if (typeof l === 'string') {
     if (typeof r !== 'string') return null;
-    switch (op) {
-      case '=':
-        return l === r;
-      case '!=':
-        return l !== r;
-      case '<':
-        return l < r;
-      case '<=':
-        return l <= r;
-      case '>':
-        return l > r;
-      case '>=':
-        return l >= r;
-      case '+':
-        return l + r;
-      default:
-        return null;
-    }
+    return op === '+' ? l + r : compare(op, l, r);
   }
   return null;
 }
 
-function floatOp(op: string, l: number, r: number): Cell {
+/** A comparison operator on two values of one type; null for any other operator. */
+function compare<T extends number | bigint | string>(op: string, l: T, r: T): boolean | null {
   switch (op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return r === 0 ? 0 : l / r;
-    case '%':
-      return r === 0 ? 0 : l % r;
     case '=':
       return l === r;
     case '!=':
@@ -320,6 +294,23 @@ function floatOp(op: string, l: number, r: number): Cell {
       return l >= r;
     default:
       return null;
+  }
+}
+
+function floatOp(op: string, l: number, r: number): Cell {
+  switch (op) {
+    case '+':
+      return l + r;
+    case '-':
+      return l - r;
+    case '*':
+      return l * r;
+    case '/':
+      return r === 0 ? 0 : l / r;
+    case '%':
+      return r === 0 ? 0 : l % r;
+    default:
+      return compare(op, l, r);
   }
 }
 
@@ -341,20 +332,8 @@ function intOp(op: string, l: bigint, r: bigint): Cell {
       return l | r;
     case '^':
       return l ^ r;
-    case '=':
-      return l === r;
-    case '!=':
-      return l !== r;
-    case '<':
-      return l < r;
-    case '<=':
-      return l <= r;
-    case '>':
-      return l > r;
-    case '>=':
-      return l >= r;
     default:
-      return null;
+      return compare(op, l, r);
   }
 }
 

@@ -1734,35 +1734,33 @@ export class Parser {
   }
 
   parseGrantStatement(): Statement {
+    return this.parseGrantOrRevoke(L.TO, 'TO', 'GrantStatement', 'GrantAdminStatement');
+  }
+
+  parseRevokeStatement(): Statement {
+    return this.parseGrantOrRevoke(L.FROM, 'FROM', 'RevokeStatement', 'RevokeAdminStatement');
+  }
+
+  /** GRANT privilege ON db TO user | GRANT ALL TO user, and REVOKE ... FROM alike. */
+  private parseGrantOrRevoke(
+    toTok: number,
+    toWord: string,
+    onType: 'GrantStatement' | 'RevokeStatement',
+    adminType: 'GrantAdminStatement' | 'RevokeAdminStatement',
+  ): Statement {
     const privilege = this.parsePrivilege();
     const t = this.scanIgnoreWhitespace();
     if (t.tok === L.ON) {
       const on = this.parseIdent();
       const to = this.scanIgnoreWhitespace();
-      if (to.tok !== L.TO) throw parseError(tokstr(to.tok, to.lit), ['TO'], posOf(to));
-      return { type: 'GrantStatement', privilege, on, user: this.parseIdent() };
+      if (to.tok !== toTok) throw parseError(tokstr(to.tok, to.lit), [toWord], posOf(to));
+      return { type: onType, privilege, on, user: this.parseIdent() } as Statement;
     }
-    if (t.tok === L.TO) {
+    if (t.tok === toTok) {
       if (privilege !== 'all') throw parseError(tokstr(t.tok, t.lit), ['ON'], posOf(t));
-      return { type: 'GrantAdminStatement', user: this.parseIdent() };
+      return { type: adminType, user: this.parseIdent() } as Statement;
     }
-    throw parseError(tokstr(t.tok, t.lit), privilege === 'all' ? ['ON', 'TO'] : ['ON'], posOf(t));
-  }
-
-  parseRevokeStatement(): Statement {
-    const privilege = this.parsePrivilege();
-    const t = this.scanIgnoreWhitespace();
-    if (t.tok === L.ON) {
-      const on = this.parseIdent();
-      const from = this.scanIgnoreWhitespace();
-      if (from.tok !== L.FROM) throw parseError(tokstr(from.tok, from.lit), ['FROM'], posOf(from));
-      return { type: 'RevokeStatement', privilege, on, user: this.parseIdent() };
-    }
-    if (t.tok === L.FROM) {
-      if (privilege !== 'all') throw parseError(tokstr(t.tok, t.lit), ['ON'], posOf(t));
-      return { type: 'RevokeAdminStatement', user: this.parseIdent() };
-    }
-    throw parseError(tokstr(t.tok, t.lit), privilege === 'all' ? ['ON', 'FROM'] : ['ON'], posOf(t));
+    throw parseError(tokstr(t.tok, t.lit), privilege === 'all' ? ['ON', toWord] : ['ON'], posOf(t));
   }
 
   parseKillQueryStatement(): Statement {
