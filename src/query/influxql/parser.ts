@@ -366,9 +366,6 @@ export interface ParseOptions {
   params?: Record<string, unknown>;
 }
 
-/** Patterns already known to compile (Go's regexp.Compile check is not free). */
-const validRegexes = new Set<string>();
-
 function posOf(t: TokenInfo): Pos {
   return { line: t.line, char: t.char };
 }
@@ -666,14 +663,10 @@ export class Parser {
   }
 
   private regexLiteral(t: TokenInfo): RegexLiteral {
-    if (!validRegexes.has(t.lit)) {
-      try {
-        compileRe2Unanchored(t.lit);
-      } catch (e) {
-        throw messageError((e as Error).message, posOf(t));
-      }
-      if (validRegexes.size >= 1000) validRegexes.clear();
-      validRegexes.add(t.lit);
+    try {
+      compileRe2Unanchored(t.lit);
+    } catch (e) {
+      throw messageError((e as Error).message, posOf(t));
     }
     return { type: 'RegexLiteral', val: t.lit };
   }
@@ -1859,22 +1852,15 @@ function validateContinuousQuery(s: CreateContinuousQueryStatement): void {
   }
 }
 
-const tzCache = new Map<string, boolean>();
-
 /** Whether Go's time.LoadLocation would find the zone ("" and "UTC" always exist). */
 function isKnownTimeZone(name: string): boolean {
   if (name === '' || name === 'UTC' || name === 'Local') return true;
-  let ok = tzCache.get(name);
-  if (ok === undefined) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-      ok = true;
-    } catch {
-      ok = false;
-    }
-    if (tzCache.size < 1000) tzCache.set(name, ok);
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
   }
-  return ok;
 }
 
 /** Turns a stack overflow on absurdly nested input into a parse error. */
