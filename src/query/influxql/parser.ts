@@ -485,14 +485,7 @@ export class Parser {
   }
 
   private parseIdentList(): string[] {
-    const idents = [this.parseIdent()];
-    for (;;) {
-      if (this.scanIgnoreWhitespace().tok !== L.COMMA) {
-        this.unscan();
-        return idents;
-      }
-      idents.push(this.parseIdent());
-    }
+    return this.parseCommaList(() => this.parseIdent());
   }
 
   private parseString(): string {
@@ -502,14 +495,15 @@ export class Parser {
   }
 
   private parseStringList(): string[] {
-    const strs = [this.parseString()];
-    for (;;) {
-      if (this.scanIgnoreWhitespace().tok !== L.COMMA) {
-        this.unscan();
-        return strs;
-      }
-      strs.push(this.parseString());
-    }
+    return this.parseCommaList(() => this.parseString());
+  }
+
+  /** One or more items separated by commas. */
+  private parseCommaList<T>(item: () => T): T[] {
+    const items = [item()];
+    while (this.scanIgnoreWhitespace().tok === L.COMMA) items.push(item());
+    this.unscan();
+    return items;
   }
 
   /** Go's ParseInt(min, max) (strconv.Atoi plus a range check). */
