@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   STRATA_ERR_DATABASE_REQUIRED: 'the write names no database: pass ?db= (v1) or ?bucket= (v2)',
   STRATA_ERR_DATABASE_NOT_FOUND: 'the database does not exist and auto-create is off: create it first',
   STRATA_ERR_RP_NOT_FOUND: 'the retention policy named by ?rp= does not exist in the database',
+  STRATA_ERR_TIER_READ_ONLY: 'the write names a downsampling tier\'s retention policy (`<rp>:<resolution>`): only the downsampler writes there; write to the parent policy',
   STRATA_ERR_INVALID_NAME: 'a database or retention policy name is empty, too long or has a forbidden character',
   STRATA_ERR_BAD_PRECISION: 'the precision parameter is not one of ns, us, ms, s (v1 also n, u, m, h)',
   STRATA_ERR_BAD_PARAMETER: 'a query-string parameter has a value Strata cannot use; the message names it',

@@ -39,6 +39,8 @@ export interface WriteOptions {
   precision?: Precision;
   /** Durability asked for by this write; the mode used is reported in WriteResult.fsync. */
   fsync?: FsyncMode;
+  /** Only the downsampler writes into a downsampling tier's policy; it sets this. */
+  rollup?: boolean;
 }
 
 export interface WriteResult {

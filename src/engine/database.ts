@@ -37,7 +37,7 @@ import {
 } from '../types.js';
 import { compactShard, type CompactDeps } from './compaction.js';
 import { flushMemtable, type FlushResult } from './flush.js';
-import { Meta, validateName } from './meta.js';
+import { Meta, validateName, type TierInfo, type TierSpec } from './meta.js';
 import { selectColumns, selectFloatColumns, type FloatSelectRequest, type FloatSeriesColumn } from './read.js';
 import {
   decodeLineProtocolRecord,
@@ -91,6 +91,9 @@ export interface OpenOptions {
    * through enforceRetention()). */
   retentionCheckMs?: number;
 }
+
+/** See Database.observeWrites. */
+export type WriteObserver = (db: string, rp: string, minNs: bigint, maxNs: bigint) => void;
 
 export interface EngineStats {
   pointsWritten: number;
@@ -160,6 +163,7 @@ export class Database {
   /** Delete records appended to the WAL so far (persistDeletes syncs the WAL past them). */
   private deletesLogged = 0;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly writeObservers = new Set<WriteObserver>();
 
   private constructor(opts: OpenOptions) {
     this.dataDir = opts.dataDir;
@@ -298,6 +302,7 @@ export class Database {
         throw new StrataError('STRATA_ERR_WAL', 500, `write-ahead log append failed: ${(err as Error).message}`);
       }
       values = part.apply(batch, accept.rejected ? accept.mask : null, accept.ids);
+      if (this.writeObservers.size > 0) this.notifyWrite(db, rp, batch, accept.rejected ? accept.mask : null);
     }
     this.counters.pointsWritten += accepted;
     this.counters.valuesWritten += values;
@@ -305,6 +310,38 @@ export class Database {
     if (this.active.bytes > this.opts.memtableBytes && !this.flushing) this.startFlush();
     if (accepted > 0) await this.wal.sync(mode);
     return { points: accepted, values, errors, fsync: mode };
+  }
+
+  /** Tells the write observers the time span of the points of `batch` that were stored. */
+  private notifyWrite(db: string, rp: string, batch: PointBatch, mask: Uint8Array | null): void {
+    const time = batch.time;
+    let minHi = 0x7fffffff, minLo = 0xffffffff, maxHi = -0x80000000, maxLo = 0;
+    for (let i = 0; i < batch.count; i++) {
+      if (mask !== null && mask[i] === 0) continue;
+      const hi = time[2 * i + 1] | 0;
+      const lo = time[2 * i];
+      if (hi < minHi || (hi === minHi && lo < minLo)) [minHi, minLo] = [hi, lo];
+      if (hi > maxHi || (hi === maxHi && lo > maxLo)) [maxHi, maxLo] = [hi, lo];
+    }
+    const min = (BigInt(minHi) << 32n) | BigInt(minLo);
+    const max = (BigInt(maxHi) << 32n) | BigInt(maxLo);
+    for (const fn of this.writeObservers) {
+      try {
+        fn(db, rp, min, max);
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'write observer failed');
+      }
+    }
+  }
+
+  /**
+   * Calls `fn(db, rp, minNs, maxNs)` after every write that stored points (not for WAL
+   * replay), with the time span of those points; the downsampler uses it to find late
+   * points. Returns the function that stops it.
+   */
+  observeWrites(fn: WriteObserver): () => void {
+    this.writeObservers.add(fn);
+    return () => this.writeObservers.delete(fn);
   }
 
   /** Backpressure: refuses a write while the memtables are at their share of the budget. */
@@ -341,6 +378,9 @@ export class Database {
     const rp = opts.rp || meta.defaultRp;
     if (!Object.hasOwn(meta.rps, rp)) {
       throw new StrataError('STRATA_ERR_RP_NOT_FOUND', 404, `retention policy not found: "${rp}" in database "${db}"`);
+    }
+    if (meta.rps[rp].rollupOf !== undefined && opts.rollup !== true) {
+      throw badRequest('STRATA_ERR_TIER_READ_ONLY', `retention policy "${rp}" is a downsampling tier of "${meta.rps[rp].rollupOf}": only the downsampler writes into it; write to "${meta.rps[rp].rollupOf}" instead`);
     }
     // A write may ask for a different durability than the database default; the mode
     // used is always reported back (the server echoes it in X-Strata-Fsync).
@@ -879,6 +919,34 @@ export class Database {
     this.log.info({ db, rp, durationNs: durationNs.toString(), shardDurationNs: this.shardDurationOf(db, rp).toString() }, 'retention policy set');
   }
 
+  /**
+   * Sets the downsampling tiers of a retention policy (replacing any it had; [] removes
+   * them all): finest first, each resolution a whole multiple of the one before, each
+   * duration 0 (forever) or at least its resolution. Tiers no longer listed are dropped
+   * with their rollups. The tiers' rollups are written by the downsampler
+   * (src/retention/downsampler.ts).
+   */
+  async setTiers(db: string, rp: string, tiers: TierSpec[]): Promise<TierInfo[]> {
+    if (this.closed) throw closedError();
+    const meta = this.meta.get(db);
+    if (!meta) throw databaseNotFound(db);
+    if (!Object.hasOwn(meta.rps, rp)) throw new StrataError('STRATA_ERR_RP_NOT_FOUND', 404, `retention policy not found: "${rp}" in database "${db}"`);
+    if (meta.rps[rp].rollupOf !== undefined) throw badRequest('STRATA_ERR_BAD_PARAMETER', `retention policy "${rp}" is itself a downsampling tier; set tiers on "${meta.rps[rp].rollupOf}"`);
+    validateTiers(tiers);
+    const removed = this.meta.setTiers(db, rp, tiers);
+    for (const name of removed) await this.purge(db, name, { keepMeta: true });
+    const out = this.meta.tiersOf(db, rp);
+    this.log.info({ db, rp, tiers: out.map((t) => ({ name: t.name, durationNs: t.duration.toString(), graceNs: t.grace.toString() })), removed }, 'downsampling tiers set');
+    return out;
+  }
+
+  /** The downsampling tiers of a retention policy (default: the database's default), finest first. */
+  tiersOf(db: string, rp?: string): TierInfo[] {
+    const meta = this.meta.get(db);
+    if (!meta) throw databaseNotFound(db);
+    return this.meta.tiersOf(db, rp || meta.defaultRp);
+  }
+
   /** The oldest time a retention policy keeps now (null: it keeps everything). */
   private retentionFloor(db: string, rp: string): bigint | null {
     const d = BigInt(this.meta.get(db)?.rps[rp]?.duration ?? '0');
@@ -939,24 +1007,26 @@ export class Database {
    * rolled and flushed, so no segment still holds its records and a restart cannot replay
    * them back to life.
    */
-  private async purge(db: string, rp: string | null): Promise<void> {
+  private async purge(db: string, rp: string | null, opts: { keepMeta?: boolean } = {}): Promise<void> {
     const prev = this.compacting;
     const run = (async () => {
       await prev?.catch(() => {});
       await Promise.allSettled([...this.pendingDeletes]);
       while (this.flushing) await this.flushing.catch(() => {});
+      // A policy goes with its downsampling tiers.
+      const rps = rp === null ? [] : [rp, ...(this.meta.get(db)?.rps[rp]?.tiers ?? [])];
       // From here to stores.delete is one tick: no flush starts while what it would
       // write leaves the memtables, the shards and the catalogue.
       if (rp === null) this.meta.drop(db);
-      else this.meta.dropRp(db, rp);
+      else if (!opts.keepMeta) this.meta.dropRp(db, rp);
       for (const mem of [...this.frozen.map((f) => f.mem), this.active]) {
         if (rp === null) mem.drop(db);
-        else mem.partitions.delete(`${db}\u0000${rp}`);
+        else for (const r of rps) mem.partitions.delete(`${db}\u0000${r}`);
       }
       const store = this.stores.get(db);
       if (store) {
         for (const shard of store.allShards()) {
-          if (rp !== null && shard.rp !== rp) continue;
+          if (rp !== null && !rps.includes(shard.rp)) continue;
           store.dropShard(shard);
           this.tombstones.forget(shard);
           if (rp !== null) fs.rmSync(shard.dir, { recursive: true, force: true });
@@ -975,7 +1045,7 @@ export class Database {
         await store.close();
         fs.rmSync(store.dir, { recursive: true, force: true });
       } else if (store && rp !== null) {
-        fs.rmSync(path.join(store.dir, rp), { recursive: true, force: true });
+        for (const r of rps) fs.rmSync(path.join(store.dir, r), { recursive: true, force: true });
       }
     })();
     this.compacting = run;
@@ -1065,6 +1135,24 @@ function checkDeleteMatchers(where: readonly TagMatcher[]): void {
 
 
 /** Opens (creating if needed) a Strata database directory. */
+/** Checks a list of downsampling tiers (Database.setTiers). */
+export function validateTiers(tiers: TierSpec[]): void {
+  const bad = (msg: string) => badRequest('STRATA_ERR_BAD_PARAMETER', msg);
+  if (!Array.isArray(tiers)) throw bad('tiers must be a list');
+  let prev: bigint | null = null;
+  tiers.forEach((t, i) => {
+    const what = `tier ${i + 1}`;
+    if (typeof t?.resolution !== 'bigint' || t.resolution < 1_000_000_000n) throw bad(`${what}: resolution must be at least 1s`);
+    if (typeof t.duration !== 'bigint' || t.duration < 0n) throw bad(`${what}: duration must be 0 (forever) or more`);
+    if (t.duration !== 0n && t.duration < t.resolution) throw bad(`${what}: duration must be 0 (forever) or at least its resolution`);
+    if (t.grace !== undefined && (typeof t.grace !== 'bigint' || t.grace < 0n)) throw bad(`${what}: grace must be 0 or more`);
+    if (prev !== null && (t.resolution <= prev || t.resolution % prev !== 0n)) {
+      throw bad(`${what}: resolution must be a whole multiple of the previous tier's, and larger`);
+    }
+    prev = t.resolution;
+  });
+}
+
 export function openDatabase(opts: OpenOptions): Promise<Database> {
   return Database.open(opts);
 }

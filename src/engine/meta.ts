@@ -14,7 +14,35 @@ export interface RetentionPolicyMeta {
   /** Time span of each shard, ns as a decimal string; when absent it follows InfluxDB's
    * default for the duration (see shardDurationFor in storage.ts). */
   shardDuration?: string;
+  /** Names of this policy's downsampling tiers (their own policies), finest first. */
+  tiers?: string[];
+  /** Set on a tier's own policy: the policy whose points it rolls up. */
+  rollupOf?: string;
+  /** A tier's window, ns as a decimal string. */
+  resolution?: string;
+  /** How long after a window ends late points still change a tier's rollup, ns. */
+  grace?: string;
 }
+
+/** One downsampling tier as configured (ns). */
+export interface TierSpec {
+  resolution: bigint;
+  /** 0n keeps the tier's rollups forever. */
+  duration: bigint;
+  /** Default DEFAULT_TIER_GRACE. */
+  grace?: bigint;
+}
+
+/** A tier as the engine reports it. */
+export interface TierInfo {
+  /** The tier's own retention policy, `<rp>:<resolution>`. */
+  name: string;
+  resolution: bigint;
+  duration: bigint;
+  grace: bigint;
+}
+
+export const DEFAULT_TIER_GRACE = 3_600_000_000_000n;
 
 export interface DatabaseMeta {
   defaultRp: string;
@@ -34,6 +62,28 @@ export interface MetaFile {
 }
 
 export const DEFAULT_RP = 'autogen';
+
+/** The policy name of `rp`'s tier of this resolution, e.g. `autogen:1m`. */
+export function tierName(rp: string, resolution: bigint): string {
+  return `${rp}:${shortDuration(resolution)}`;
+}
+
+const UNITS: [bigint, string][] = [
+  [604_800_000_000_000n, 'w'],
+  [86_400_000_000_000n, 'd'],
+  [3_600_000_000_000n, 'h'],
+  [60_000_000_000n, 'm'],
+  [1_000_000_000n, 's'],
+  [1_000_000n, 'ms'],
+  [1_000n, 'us'],
+];
+
+/** A positive duration in ns as InfluxQL writes it with the largest unit that divides it
+ * (60s → "1m", 90s → "90s"). */
+export function shortDuration(ns: bigint): string {
+  for (const [n, u] of UNITS) if (ns % n === 0n) return `${ns / n}${u}`;
+  return `${ns}ns`;
+}
 
 export function validateName(kind: 'database' | 'retention policy', name: string): void {
   // InfluxDB forbids little; we forbid what would break paths, keys or logs.
@@ -114,6 +164,47 @@ export class Meta {
     return policy;
   }
 
+  /**
+   * Replaces the downsampling tiers of `rp` (which must exist and not be a tier itself).
+   * Each becomes a policy named `<rp>:<resolution>`; returns the names of tiers that were
+   * dropped, whose data the caller removes. Validation is the caller's (Database.setTiers).
+   */
+  setTiers(db: string, rp: string, tiers: TierSpec[]): string[] {
+    const meta = this.get(db);
+    if (!meta || !Object.hasOwn(meta.rps, rp)) throw new Error(`retention policy "${rp}" of database "${db}" is not in the catalogue`);
+    const parent = meta.rps[rp];
+    const names = tiers.map((t) => tierName(rp, t.resolution));
+    const removed = (parent.tiers ?? []).filter((n) => !names.includes(n));
+    for (const n of removed) delete meta.rps[n];
+    tiers.forEach((t, i) => {
+      const prev = Object.hasOwn(meta.rps, names[i]) ? meta.rps[names[i]] : {};
+      meta.rps[names[i]] = {
+        ...prev,
+        duration: t.duration.toString(),
+        rollupOf: rp,
+        resolution: t.resolution.toString(),
+        grace: (t.grace ?? DEFAULT_TIER_GRACE).toString(),
+      };
+    });
+    if (names.length > 0) parent.tiers = names;
+    else delete parent.tiers;
+    this.save();
+    return removed;
+  }
+
+  /** The tiers of `rp`, finest first ([] when it has none). */
+  tiersOf(db: string, rp: string): TierInfo[] {
+    const meta = this.get(db);
+    if (!meta || !Object.hasOwn(meta.rps, rp)) return [];
+    const out: TierInfo[] = [];
+    for (const name of meta.rps[rp].tiers ?? []) {
+      const t = Object.hasOwn(meta.rps, name) ? meta.rps[name] : undefined;
+      if (!t || t.resolution === undefined) continue;
+      out.push({ name, resolution: BigInt(t.resolution), duration: BigInt(t.duration), grace: BigInt(t.grace ?? DEFAULT_TIER_GRACE.toString()) });
+    }
+    return out;
+  }
+
   /** Makes `rp` (which must exist) the default retention policy of `db`. */
   setDefaultRp(db: string, rp: string): void {
     const meta = this.get(db);
@@ -127,6 +218,14 @@ export class Meta {
   dropRp(db: string, rp: string): void {
     const meta = this.get(db);
     if (!meta || !Object.hasOwn(meta.rps, rp)) return;
+    const policy = meta.rps[rp];
+    // A policy goes with its tiers; a tier leaves its parent's list.
+    for (const t of policy.tiers ?? []) delete meta.rps[t];
+    if (policy.rollupOf !== undefined && Object.hasOwn(meta.rps, policy.rollupOf)) {
+      const parent = meta.rps[policy.rollupOf];
+      parent.tiers = (parent.tiers ?? []).filter((n) => n !== rp);
+      if (parent.tiers.length === 0) delete parent.tiers;
+    }
     delete meta.rps[rp];
     if (meta.defaultRp === rp) meta.defaultRp = '';
     this.save();
