@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { adminPlugin } from './admin.js';
+import { retentionPlugin } from './retention.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { deletePlugin } from './delete.js';
 import { docsPlugin } from './docs.js';
@@ -103,6 +104,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(deletePlugin({ db: opts.db, bodyLimit }));
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));
+  await app.register(retentionPlugin({ db: opts.db }));
   await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
   await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql }));
   await app.register(kvPlugin({ db: opts.db }));
