@@ -25,6 +25,11 @@ const COMMANDS: Record<string, Command> = {
     spec: async () => (await import('./serve.js')).SERVE_SPEC,
     run: async (argv, io) => (await import('./serve.js')).runServe(argv, io),
   },
+  retention: {
+    summary: "Show or set a database's retention policies and downsampling tiers",
+    spec: async () => (await import('./retention.js')).RETENTION_SPEC,
+    run: async (argv, io) => (await import('./retention.js')).runRetention(argv, io),
+  },
   import: {
     summary: 'Bulk-load a line-protocol file into a data directory',
     spec: async () => (await import('./import.js')).IMPORT_SPEC,
