@@ -451,6 +451,15 @@ export interface CreateRetentionPolicyStatement {
   shardGroupDuration: bigint;
   futureWriteLimit: bigint;
   pastWriteLimit: bigint;
+  /** Strata's DOWNSAMPLE clause: the policy's tiers (null: not given). */
+  tiers: DownsampleTier[] | null;
+}
+
+/** One tier of a DOWNSAMPLE clause: `1m FOR 90d [GRACE 1h]` (ns; duration 0n = INF). */
+export interface DownsampleTier {
+  resolution: bigint;
+  duration: bigint;
+  grace: bigint | null;
 }
 
 export interface AlterRetentionPolicyStatement {
@@ -463,6 +472,8 @@ export interface AlterRetentionPolicyStatement {
   shardGroupDuration: bigint | null;
   futureWriteLimit: bigint | null;
   pastWriteLimit: bigint | null;
+  /** Strata's DOWNSAMPLE clause ([] for DOWNSAMPLE NONE; null: not given). */
+  tiers: DownsampleTier[] | null;
 }
 
 export interface DropRetentionPolicyStatement {

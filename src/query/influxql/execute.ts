@@ -16,13 +16,15 @@
 // resolved to the exact series first).
 
 import os from 'node:os';
-import type { Database } from '../../engine/database.js';
+import { validateTiers, type Database } from '../../engine/database.js';
+import type { TierSpec } from '../../engine/meta.js';
 import { StrataError } from '../../errors.js';
 import { parseTime } from '../../server/time.js';
 import type { TagMatcher } from '../../types.js';
 import { compileRe2Unanchored } from '../re2.js';
 import type {
   AlterRetentionPolicyStatement,
+  DownsampleTier,
   BinaryOp,
   CreateDatabaseStatement,
   CreateRetentionPolicyStatement,
@@ -391,7 +393,7 @@ async function executeStatement(ctx: QueryContext, stmt: Statement, opts: Execut
       return none();
 
     case 'AlterRetentionPolicyStatement':
-      alterRetentionPolicy(engine, stmt);
+      await alterRetentionPolicy(engine, stmt);
       return none();
 
     case 'DropRetentionPolicyStatement':
@@ -998,6 +1000,7 @@ async function createDatabase(engine: Database, stmt: CreateDatabaseStatement): 
 
 async function createRetentionPolicy(engine: Database, stmt: CreateRetentionPolicyStatement): Promise<void> {
   if (!engine.hasDatabase(stmt.database)) throw new StatementError(`database not found: ${stmt.database}`);
+  checkTiers(stmt.tiers);
   const shard = normalisedShardDuration(stmt.shardGroupDuration, stmt.duration);
   checkPolicy(stmt.duration, shard);
   const rps = engine.retentionPolicies(stmt.database);
@@ -1010,13 +1013,41 @@ async function createRetentionPolicy(engine: Database, stmt: CreateRetentionPoli
       engine.setRetention(stmt.database, stmt.name, stmt.duration, stmt.shardGroupDuration > 0n ? { shardDuration: shard } : {}),
     );
   }
+  await setTiers(engine, stmt.database, stmt.name, stmt.tiers);
   if (stmt.default) engine.setDefaultRetentionPolicy(stmt.database, stmt.name);
 }
 
-function alterRetentionPolicy(engine: Database, stmt: AlterRetentionPolicyStatement): void {
+function tierSpecs(tiers: DownsampleTier[]): TierSpec[] {
+  return tiers.map((t) => ({ resolution: t.resolution, duration: t.duration, ...(t.grace === null ? {} : { grace: t.grace }) }));
+}
+
+/** Checks a DOWNSAMPLE clause before the statement changes anything. */
+function checkTiers(tiers: DownsampleTier[] | null): void {
+  if (tiers === null) return;
+  try {
+    validateTiers(tierSpecs(tiers));
+  } catch (err) {
+    if (err instanceof StrataError) throw new StatementError(err.message);
+    throw err;
+  }
+}
+
+/** Strata's DOWNSAMPLE clause: replaces the policy's tiers (null: not given). */
+async function setTiers(engine: Database, db: string, rp: string, tiers: DownsampleTier[] | null): Promise<void> {
+  if (tiers === null) return;
+  try {
+    await engine.setTiers(db, rp, tierSpecs(tiers));
+  } catch (err) {
+    if (err instanceof StrataError && err.status === 400) throw new StatementError(err.message);
+    throw err;
+  }
+}
+
+async function alterRetentionPolicy(engine: Database, stmt: AlterRetentionPolicyStatement): Promise<void> {
   if (!engine.hasDatabase(stmt.database)) throw new StatementError(`database not found: ${stmt.database}`);
   const rps = engine.retentionPolicies(stmt.database);
   if (!Object.hasOwn(rps, stmt.name)) throw new StatementError(`retention policy not found: ${stmt.name}`);
+  checkTiers(stmt.tiers);
   const duration = stmt.duration ?? rps[stmt.name];
   // The shard span changes only when asked (a new duration keeps the span in force).
   const shard =
@@ -1025,6 +1056,7 @@ function alterRetentionPolicy(engine: Database, stmt: AlterRetentionPolicyStatem
   if (stmt.duration !== null || stmt.shardGroupDuration !== null) {
     engine.setRetention(stmt.database, stmt.name, duration, { shardDuration: shard });
   }
+  await setTiers(engine, stmt.database, stmt.name, stmt.tiers);
   if (stmt.default) engine.setDefaultRetentionPolicy(stmt.database, stmt.name);
 }
 

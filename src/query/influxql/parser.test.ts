@@ -1075,6 +1075,7 @@ const createRp = (init: Partial<Extract<Statement, { type: 'CreateRetentionPolic
   shardGroupDuration: 0n,
   futureWriteLimit: 0n,
   pastWriteLimit: 0n,
+  tiers: null,
   ...init,
 });
 
@@ -1088,6 +1089,7 @@ const alterRp = (init: Partial<Extract<Statement, { type: 'AlterRetentionPolicyS
   shardGroupDuration: null,
   futureWriteLimit: null,
   pastWriteLimit: null,
+  tiers: null,
   ...init,
 });
 
@@ -1315,6 +1317,16 @@ const adminCases: Case[] = [
   {
     s: `ALTER RETENTION POLICY default ON testdb DURATION 0s REPLICATION 1 FUTURE LIMIT 55s PAST LIMIT 52m`,
     stmt: alterRp({ name: 'default', duration: 0n, replication: 1, futureWriteLimit: 55n * S, pastWriteLimit: 52n * M }),
+  },
+  // Strata's DOWNSAMPLE extension: plain words, so `downsample` stays a usable identifier.
+  {
+    s: `CREATE RETENTION POLICY policy1 ON testdb DURATION 1h REPLICATION 2 DEFAULT DOWNSAMPLE 1m FOR 90d, 1h FOR INF GRACE 2h`,
+    stmt: createRp({ default: true, tiers: [{ resolution: M, duration: 90n * 24n * H, grace: null }, { resolution: H, duration: 0n, grace: 2n * H }] }),
+  },
+  { s: `ALTER RETENTION POLICY policy1 ON testdb downsample none`, stmt: alterRp({ tiers: [] }) },
+  {
+    s: `ALTER RETENTION POLICY policy1 ON testdb DURATION 1h DownSample 10s FOR 1d DEFAULT`,
+    stmt: alterRp({ duration: H, default: true, tiers: [{ resolution: 10n * S, duration: 24n * H, grace: null }] }),
   },
   {
     s: `CREATE SUBSCRIPTION "name" ON "db"."rp" DESTINATIONS ANY 'udp://host1:9093', 'udp://host2:9093'`,
@@ -1663,6 +1675,9 @@ const errorCases: Array<[string, string]> = [
   [`ALTER RETENTION POLICY policy1 ON`, `found EOF, expected identifier at line 1, char 35`],
   [`ALTER RETENTION POLICY policy1 ON testdb`, `found EOF, expected DURATION, REPLICATION, SHARD, DEFAULT, FUTURE, PAST at line 1, char 42`],
   [`ALTER RETENTION POLICY policy1 ON testdb REPLICATION 1 REPLICATION 2`, `found duplicate REPLICATION option at line 1, char 56`],
+  [`ALTER RETENTION POLICY policy1 ON testdb DOWNSAMPLE 1m 90d`, `found 90d, expected FOR at line 1, char 56`],
+  [`ALTER RETENTION POLICY policy1 ON testdb DOWNSAMPLE INF FOR 1d`, `invalid duration INF for shard duration at line 1, char 53`],
+  [`CREATE RETENTION POLICY policy1 ON testdb DURATION 1h REPLICATION 2 DOWNSAMPLE 1m FOR 1d,`, `found EOF, expected duration at line 1, char 90`],
   [`ALTER RETENTION POLICY policy1 ON testdb DURATION 15251w`, `overflowed duration 15251w: choose a smaller duration or INF at line 1, char 51`],
   [`ALTER RETENTION POLICY policy1 ON testdb DURATION INF SHARD DURATION INF`, `invalid duration INF for shard duration at line 1, char 70`],
   [`SET`, `found EOF, expected PASSWORD at line 1, char 5`],

@@ -16,6 +16,7 @@ import {
   type Call,
   type CreateContinuousQueryStatement,
   type DataType,
+  type DownsampleTier,
   type Dimension,
   type Expr,
   type Field,
@@ -1577,6 +1578,7 @@ export class Parser {
     const isDefault = this.accept(L.DEFAULT);
     const futureWriteLimit = this.accept(L.FUTURE) ? this.parseWriteLimit() : 0n;
     const pastWriteLimit = this.accept(L.PAST) ? this.parseWriteLimit() : 0n;
+    const tiers = this.acceptWord('DOWNSAMPLE') ? this.parseDownsample() : null;
     return {
       type: 'CreateRetentionPolicyStatement',
       name,
@@ -1587,7 +1589,33 @@ export class Parser {
       shardGroupDuration,
       futureWriteLimit,
       pastWriteLimit,
+      tiers,
     };
+  }
+
+  /** Whether the next token is the (non-keyword) word `w`, any case; consumed if so.
+   * Strata's extensions use plain words, so no identifier becomes a reserved word. */
+  private acceptWord(w: string): boolean {
+    const t = this.scanIgnoreWhitespace();
+    if (t.tok === L.IDENT && t.lit.toUpperCase() === w) return true;
+    this.unscan();
+    return false;
+  }
+
+  /** Strata's DOWNSAMPLE clause after its keyword: `NONE`, or tiers
+   * `<resolution> FOR <duration|INF> [GRACE <duration>]` separated by commas. */
+  private parseDownsample(): DownsampleTier[] {
+    if (this.acceptWord('NONE')) return [];
+    const tiers: DownsampleTier[] = [];
+    do {
+      const resolution = this.parseShardDuration();
+      const f = this.scanIgnoreWhitespace();
+      if (f.tok !== L.FOR) throw parseError(tokstr(f.tok, f.lit), ['FOR'], posOf(f));
+      const duration = this.parseDurationToken();
+      const grace = this.acceptWord('GRACE') ? this.parseShardDuration() : null;
+      tiers.push({ resolution, duration, grace });
+    } while (this.accept(L.COMMA));
+    return tiers;
   }
 
   parseAlterRetentionPolicyStatement(): Statement {
@@ -1610,6 +1638,7 @@ export class Parser {
       shardGroupDuration: null as bigint | null,
       futureWriteLimit: null as bigint | null,
       pastWriteLimit: null as bigint | null,
+      tiers: null as DownsampleTier[] | null,
     };
     const found = new Set<Token>();
     for (;;) {
@@ -1638,6 +1667,11 @@ export class Parser {
           stmt.pastWriteLimit = this.parseWriteLimit();
           break;
         default:
+          if (t.tok === L.IDENT && t.lit.toUpperCase() === 'DOWNSAMPLE' && stmt.tiers === null) {
+            stmt.tiers = this.parseDownsample();
+            found.add(L.ILLEGAL);
+            continue;
+          }
           if (found.size === 0) {
             throw parseError(
               tokstr(t.tok, t.lit),

@@ -12,6 +12,7 @@
 
 import type {
   Dimension,
+  DownsampleTier,
   Expr,
   Field,
   Measurement,
@@ -85,6 +86,15 @@ const NS_D = 24n * NS_H;
 const NS_W = 7n * NS_D;
 
 /** Go's influxql.FormatDuration. */
+/** Strata's DOWNSAMPLE clause, with its leading space ('' when not given). */
+function formatDownsample(tiers: DownsampleTier[] | null): string {
+  if (tiers === null) return '';
+  if (tiers.length === 0) return ' DOWNSAMPLE NONE';
+  const one = (t: DownsampleTier) =>
+    `${formatDuration(t.resolution)} FOR ${t.duration === 0n ? 'INF' : formatDuration(t.duration)}${t.grace === null ? '' : ` GRACE ${formatDuration(t.grace)}`}`;
+  return ' DOWNSAMPLE ' + tiers.map(one).join(', ');
+}
+
 export function formatDuration(d: bigint): string {
   if (d === 0n) return '0s';
   if (d % NS_W === 0n) return `${d / NS_W}w`;
@@ -487,7 +497,7 @@ export function formatStatement(s: Statement): string {
       if (s.default) out += ' DEFAULT';
       if (s.futureWriteLimit > 0n) out += ' FUTURE LIMIT ' + formatDuration(s.futureWriteLimit);
       if (s.pastWriteLimit > 0n) out += ' PAST LIMIT ' + formatDuration(s.pastWriteLimit);
-      return out;
+      return out + formatDownsample(s.tiers);
     }
     case 'AlterRetentionPolicyStatement': {
       let out = `ALTER RETENTION POLICY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}`;
@@ -497,7 +507,7 @@ export function formatStatement(s: Statement): string {
       if (s.default) out += ' DEFAULT';
       if (s.futureWriteLimit !== null) out += ' FUTURE LIMIT ' + formatDuration(s.futureWriteLimit);
       if (s.pastWriteLimit !== null) out += ' PAST LIMIT ' + formatDuration(s.pastWriteLimit);
-      return out;
+      return out + formatDownsample(s.tiers);
     }
     case 'DropRetentionPolicyStatement':
       return `DROP RETENTION POLICY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}`;
