@@ -68,6 +68,8 @@ export const ERROR_CODES = {
   STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
   STRATA_ERR_CARDINALITY: 'a write would create a series beyond the database\'s series limit: raise the limit or delete unused series; existing series still accept writes',
   STRATA_ERR_INDEX: 'a series index file could not be written or synced; the series was not created',
+  STRATA_ERR_BAD_MQTT_PAYLOAD: 'an MQTT message could not be turned into points (format, JSON path, number); the message names the topic and the line or byte. It is acknowledged and skipped',
+  STRATA_ERR_MQTT_CONFIG: 'an MQTT subscription (--mqtt-topic or the config file) is malformed; the message names the subscription and the option',
   STRATA_ERR_BAD_REMOTE_WRITE: 'a Prometheus remote-write body is not a snappy-compressed prometheus.WriteRequest (1.0) or io.prometheus.write.v2.Request (2.0); the message says what is wrong',
   STRATA_ERR_SQL_SYNTAX: 'a SQL statement (POST /sql) does not parse; the message names the line and column',
   STRATA_ERR_SQL: 'a SQL statement parses but cannot run: unknown column, type mismatch, bad value for a column; the message says which',
