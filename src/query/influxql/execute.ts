@@ -359,8 +359,27 @@ async function executeStatement(ctx: QueryContext, stmt: Statement, opts: Execut
       return { series: [{ name: '', columns: ['name', 'duration', 'shardGroupDuration', 'replicaN', 'default'], values }] };
     }
 
-    case 'ShowContinuousQueriesStatement':
-      return { series: engine.databases().map((d) => ({ name: d, columns: ['name', 'query'], values: [] })) };
+    case 'ShowContinuousQueriesStatement': {
+      // InfluxDB lists every database, with or without continuous queries.
+      const cqs = ctx.continuousQueries;
+      return {
+        series: engine.databases().map((d) => ({
+          name: d,
+          columns: ['name', 'query'],
+          values: cqs ? cqs.list(d).map((q): Cell[] => [q.name, q.query]) : [],
+        })),
+      };
+    }
+
+    case 'CreateContinuousQueryStatement':
+      if (!ctx.continuousQueries) throw new StatementError(`${statementName(stmt)} is not supported by Strata`);
+      ctx.continuousQueries.create(stmt, ctx.retentionPolicy);
+      return none();
+
+    case 'DropContinuousQueryStatement':
+      if (!ctx.continuousQueries) throw new StatementError(`${statementName(stmt)} is not supported by Strata`);
+      ctx.continuousQueries.drop(stmt.database, stmt.name);
+      return none();
 
     case 'ShowUsersStatement':
       return { series: [{ name: '', columns: ['user', 'admin'], values: [] }] };
@@ -386,6 +405,8 @@ async function executeStatement(ctx: QueryContext, stmt: Statement, opts: Execut
 
     case 'DropDatabaseStatement':
       await engine.dropDatabase(stmt.name);
+      // A database's continuous queries go with it, as in InfluxDB's meta store.
+      ctx.continuousQueries?.dropDatabase(stmt.name);
       return none();
 
     case 'CreateRetentionPolicyStatement':
@@ -434,8 +455,6 @@ async function executeStatement(ctx: QueryContext, stmt: Statement, opts: Execut
     case 'ShowShardsStatement':
     case 'ShowShardGroupsStatement':
     case 'DropShardStatement':
-    case 'CreateContinuousQueryStatement':
-    case 'DropContinuousQueryStatement':
     case 'CreateSubscriptionStatement':
     case 'DropSubscriptionStatement':
     case 'ExplainStatement':

@@ -3,6 +3,7 @@
 // both exact.
 
 import type { Database } from '../../engine/database.js';
+import type { CreateContinuousQueryStatement } from './ast.js';
 
 /** One cell: a float, an integer/unsigned (bigint), a string, a boolean, or null. */
 export type Cell = number | bigint | string | boolean | null;
@@ -44,4 +45,20 @@ export interface QueryContext {
   maxBuckets?: number;
   /** Query deadline, ms since the epoch (Date.now() clock); 0 = none. */
   deadline?: number;
+  /** Where CREATE / DROP / SHOW CONTINUOUS QUERIES go (src/retention/cq.ts). Absent: SHOW
+   * lists none and CREATE / DROP answer "not supported". */
+  continuousQueries?: ContinuousQueryRegistry;
+}
+
+/** The continuous queries of a server, as the InfluxQL executor sees them. */
+export interface ContinuousQueryRegistry {
+  /** CREATE CONTINUOUS QUERY; `defaultRp` is the request's `rp` parameter. Throws an
+   * Error with InfluxDB's message (database not found, continuous query already exists). */
+  create(stmt: CreateContinuousQueryStatement, defaultRp?: string): void;
+  /** DROP CONTINUOUS QUERY; dropping one that does not exist is not an error (InfluxDB 1.8). */
+  drop(database: string, name: string): void;
+  /** The continuous queries of each database, for SHOW CONTINUOUS QUERIES. */
+  list(database: string): { name: string; query: string }[];
+  /** DROP DATABASE took the database and with it its continuous queries. */
+  dropDatabase(database: string): void;
 }
