@@ -15,6 +15,7 @@ import { executeQuery, mergeResults, type ChunkMode, type ExecutedResult } from 
 import { InfluxQLParseError } from '../query/influxql/parser.js';
 import { formatTimeNs, plainDecimal } from '../query/influxql/print.js';
 import type { Cell, QueryContext, ResultSeries } from '../query/influxql/result.js';
+import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { JSON_UTF8 } from './errors.js';
 
 export interface InfluxQLRoutesOptions extends InfluxQLLimits {
@@ -38,6 +39,9 @@ export interface InfluxQLLimits {
   maxBuckets?: number;
   /** Longest a query may run, ms (0: no limit). */
   timeoutMs?: number;
+  /** The downsampler's progress: given, GROUP BY time() aggregates may read downsampling
+   * tiers and answers say which in `X-Strata-Tier` (docs/retention.md, "Reads"). */
+  tierWatermarks?: TierWatermarks;
 }
 
 const DEFAULT_CHUNK_SIZE = 10000;
@@ -374,6 +378,7 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
       maxBuckets: opts.maxBuckets ?? 0,
       deadline: opts.timeoutMs ? Date.now() + opts.timeoutMs : 0,
     };
+    if (opts.tierWatermarks !== undefined) ctx.tiers = { watermarks: opts.tierWatermarks, used: new Set() };
 
     let results: ExecutedResult[];
     try {
@@ -384,6 +389,7 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
       throw err;
     }
 
+    if (ctx.tiers !== undefined && ctx.tiers.used.size > 0) reply.header('X-Strata-Tier', [...ctx.tiers.used].sort().join(', '));
     const epoch = value(form, 'epoch').trim();
     const chunked = value(form, 'chunked') === 'true';
     // Not chunked, InfluxDB merges the results of one statement_id (a later error replacing

@@ -20,6 +20,7 @@ import { instantQuery, rangeQuery } from '../query/promql/engine.js';
 import { parseGoFloat } from '../query/promql/labels.js';
 import { parseExpr } from '../query/promql/parser.js';
 import { engineSource, matcherTest, type EngineSeriesSource } from '../query/promql/storage.js';
+import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { PromQLError, type Labels, type QueryOutput } from '../query/promql/types.js';
 import { parseRfc3339 } from './time.js';
 
@@ -41,6 +42,9 @@ export interface PrometheusQueryOptions {
   maxSeries?: number;
   /** Longest a query may run, ms (default 2 minutes); a request's `timeout` can only lower it. */
   timeoutMs?: number;
+  /** The downsampler's progress: given, range functions may read downsampling tiers and
+   * answers say which in `X-Strata-Tier` (docs/retention.md, "Reads"). */
+  tierWatermarks?: TierWatermarks;
 }
 
 export interface PrometheusRoutesOptions extends PrometheusQueryOptions {
@@ -506,9 +510,10 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
 
   function source(form: Form): EngineSeriesSource {
     const name = value(form, 'db');
-    if (name === '') return engineSource(db);
+    const watermarks = opts.tierWatermarks;
+    if (name === '') return engineSource(db, { watermarks });
     if (!db.hasDatabase(name)) throw invalidParam('db', `database not found: ${goQuote(name)}`);
-    return engineSource(db, { database: name });
+    return engineSource(db, { database: name, watermarks });
   }
 
   function engineOptions(form: Form) {
@@ -539,6 +544,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
         warnings.push('results truncated due to limit');
       }
     }
+    if (out.tiers !== undefined && out.tiers.length > 0) reply.header('X-Strata-Tier', out.tiers.join(', '));
     return send(reply, resultBody(result, warnings, out.infos));
   }
 

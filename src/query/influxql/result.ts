@@ -4,6 +4,7 @@
 
 import type { Database } from '../../engine/database.js';
 import type { CreateContinuousQueryStatement } from './ast.js';
+import type { TierReads } from './tierRewrite.js';
 
 /** One cell: a float, an integer/unsigned (bigint), a string, a boolean, or null. */
 export type Cell = number | bigint | string | boolean | null;
@@ -48,6 +49,8 @@ export interface QueryContext {
   /** Where CREATE / DROP / SHOW CONTINUOUS QUERIES go (src/retention/cq.ts). Absent: SHOW
    * lists none and CREATE / DROP answer "not supported". */
   continuousQueries?: ContinuousQueryRegistry;
+  /** Transparent reads from downsampling tiers (tierRewrite.ts); absent: raw data only. */
+  tiers?: TierReads;
 }
 
 /** The continuous queries of a server, as the InfluxQL executor sees them. */

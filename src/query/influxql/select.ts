@@ -37,6 +37,7 @@ import {
 import { columnNames, compileSelect, expandFields, exprType, MATH_FUNCTIONS, PlanError, TRANSFORMS, type Plan } from './plan.js';
 import { applyTransform, MATH, type TransformName } from './transforms.js';
 import { parallelMergeOrder, sortedMergeOrder } from './selectMerge.js';
+import { selectFromTiers } from './tierRewrite.js';
 
 /** An InfluxQL execution error; its message is InfluxDB's. */
 export class InfluxQLError extends Error {
@@ -49,6 +50,8 @@ export class InfluxQLError extends Error {
 /** Runs one SELECT; an empty result is []. Throws InfluxQLError with InfluxDB's message. */
 export async function executeSelect(ctx: QueryContext, stmt: SelectStatement): Promise<ResultSeries[]> {
   try {
+    const fromTier = stmt.target ? null : await selectFromTiers(ctx, stmt, (s) => runSelect(ctx, s, undefined));
+    if (fromTier !== null) return fromTier;
     const out = await runSelect(ctx, stmt, undefined);
     if (stmt.target) return await writeInto(ctx, stmt, out);
     return out;

@@ -86,7 +86,9 @@ function wrapError(err: unknown): never {
 }
 
 function output(ctx: EvalContext, result: QueryOutput['result']): QueryOutput {
-  return { result, warnings: [...ctx.warnings], infos: [...ctx.infos], samples: ctx.loaded };
+  const out: QueryOutput = { result, warnings: [...ctx.warnings], infos: [...ctx.infos], samples: ctx.loaded };
+  if (ctx.tiers !== undefined && ctx.tiers.size > 0) out.tiers = [...ctx.tiers].sort();
+  return out;
 }
 
 /** Evaluates `query` at one instant. */

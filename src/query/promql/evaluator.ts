@@ -25,6 +25,7 @@ import type {
 import { PromQLError, STALE_NAN_HI, STALE_NAN_LO, type Labels, type RawSeries, type SeriesSource } from './types.js';
 import { exprType } from './parser.js';
 import type { RegexCache } from '../re2.js';
+import { evalFromTier } from './tiers.js';
 import { RANGE_FUNCTIONS, invalidQuantileWarning, type Notes, type RangeWindow } from './rangeFunctions.js';
 import {
   DATE_FUNCTIONS,
@@ -101,6 +102,8 @@ export interface EvalContext {
   regexes: RegexCache;
   sampleOffsets: WeakMap<Labels, number>;
   labelKeys: LabelsKeyCache;
+  /** Downsampling tiers that answered range functions (tiers.ts); absent until one does. */
+  tiers?: Set<string>;
 }
 
 /** Largest (signature × step) bitmap of the series-by-series set operators (bytes). */
@@ -1695,6 +1698,10 @@ export class Evaluator {
       if (i !== rangeIdx) params.push(this.scalarValues(e.args[i]));
     }
     const argExpr = unwrapParens(e.args[rangeIdx]) as MatrixSelector | SubqueryExpr;
+    if (argExpr.type === 'MatrixSelector' && this.ctx.src.selectWindows) {
+      const fromTier = evalFromTier(this, e, argExpr);
+      if (fromTier !== null) return fromTier;
+    }
     const before = this.ctx.cur;
     const arg = this.rangeArg(argExpr);
     const fn = RANGE_FUNCTIONS[name];

@@ -23,11 +23,15 @@ import type { Database } from '../../engine/database.js';
 import { RegexCache, compileRe2, translateRe2 } from '../re2.js';
 import type { ColumnValues, TagMatcher } from '../../types.js';
 import type { LabelMatcher } from './ast.js';
-import type { Labels, RawSeries, SeriesSource } from './types.js';
+import type { Labels, RawSeries, SeriesSource, SourceTiers, TierWindows } from './types.js';
+import { readTargetWindows, sourceTiers, type TierWatermarks } from './tierSource.js';
 
 export interface EngineSourceOptions {
   /** Read only this database; by default every database, as one namespace. */
   database?: string;
+  /** How far the downsampler has rolled each tier. Given, range functions may read tiers
+   * (tiers.ts, tierSource.ts); absent, only raw points are read. */
+  watermarks?: TierWatermarks;
 }
 
 /** The SeriesSource of the query engine plus what the metadata endpoints need. */
@@ -302,8 +306,46 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
     return sortStrings([...out.keys()]).map((name) => ({ name, types: [...out.get(name)!].sort() }));
   }
 
+  function tiers(matchers: LabelMatcher[]): SourceTiers | null {
+    const { names } = split(matchers);
+    return sourceTiers(db, databases().map((name) => ({ name, targets: targets(name, names) })));
+  }
+
+  function selectWindows(matchers: LabelMatcher[], minMs: number, maxMs: number, resolutionMs: number): TierWindows | null {
+    const watermarks = opts.watermarks;
+    if (watermarks === undefined || !Number.isInteger(minMs) || !Number.isInteger(maxMs) || !(maxMs > minMs)) return null;
+    const { names, where } = split(matchers);
+    const resolution = BigInt(resolutionMs) * 1_000_000n;
+    const start = BigInt(minMs) * 1_000_000n;
+    const end = BigInt(maxMs) * 1_000_000n;
+    const keys = new Map<string, number>();
+    const series: TierWindows['series'] = [];
+    const used = new Set<string>();
+    for (const name of databases()) {
+      for (const t of targets(name, names)) {
+        const read = readTargetWindows(db, watermarks, name, t, where, start, end, resolution);
+        if (read === null) return null;
+        used.add(read.tier);
+        for (const fw of read.found) {
+          if (fw.windows.start.length === 0) continue;
+          const metric = t.names[t.fields.indexOf(fw.field)];
+          if (metric === undefined) continue;
+          const labels = labelsOf(metric, fw.tags);
+          const key = keyOf(labels);
+          // The same labels twice (two databases): merging windows is not worth it here.
+          if (keys.has(key)) return null;
+          keys.set(key, series.length);
+          series.push({ labels, windows: fw.windows });
+        }
+      }
+    }
+    const order = [...keys.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return { series: order.map(([, i]) => series[i]), tiers: [...used].sort() };
+  }
+
   return {
     select,
+    ...(opts.watermarks !== undefined ? { tiers, selectWindows } : {}),
     databases,
     labelNames,
     labelValues,

@@ -2,6 +2,7 @@
 // databases or files: it asks a SeriesSource for raw samples and gets typed arrays back.
 
 import type { LabelMatcher } from './ast.js';
+import type { Windows } from '../../retention/rollup.js';
 
 /** Label name → value, including `__name__` for the metric name. Never holds empty values. */
 export type Labels = Record<string, string>;
@@ -22,6 +23,33 @@ export interface SeriesSource {
    * against ''), with their samples in the closed interval [minMs, maxMs].
    */
   select(matchers: LabelMatcher[], minMs: number, maxMs: number): RawSeries[];
+  /**
+   * Optional: the downsampling tiers every database holding the selected metrics has
+   * (null: none, or not all of them), for reading rollups instead of raw points (tiers.ts).
+   */
+  tiers?(matchers: LabelMatcher[]): SourceTiers | null;
+  /**
+   * Optional, with tiers(): the windows of `resolutionMs` (one of tiers()') of the selected
+   * series that start in [minMs, maxMs), rolled up where the downsampler has reached and
+   * computed from raw points after that; null when they cannot be read (the evaluator then
+   * reads raw points).
+   */
+  selectWindows?(matchers: LabelMatcher[], minMs: number, maxMs: number, resolutionMs: number): TierWindows | null;
+}
+
+/** What SeriesSource.tiers() reports. */
+export interface SourceTiers {
+  /** Tier resolutions in ms, coarsest first. */
+  resolutionsMs: number[];
+  /** The shortest raw retention of those databases, ms (Infinity: raw kept forever). */
+  rawRetentionMs: number;
+}
+
+/** Per-window aggregates of the selected series (Windows' times are ns). */
+export interface TierWindows {
+  series: { labels: Labels; windows: Windows }[];
+  /** The tier policies read, e.g. `autogen:1m`. */
+  tiers: string[];
 }
 
 export interface EngineOptions {
@@ -63,6 +91,8 @@ export interface QueryOutput {
   infos: string[];
   /** Samples touched, for stats and limits. */
   samples: number;
+  /** The downsampling tiers that answered part of the query (tiers.ts); absent: none. */
+  tiers?: string[];
 }
 
 /**

@@ -1,0 +1,95 @@
+// Test data for tier reads (PromQL and InfluxQL): raw points of a few series, and their
+// rollups written into a tier policy as the downsampler would (line protocol with
+// `rollup: true`, one point per window at its start), up to a fake watermark.
+
+import type { Database } from '../../../engine/database.js';
+import { ROLLUP_AGGS, rollupField, windowsFromPoints, type Windows } from '../../../retention/rollup.js';
+import type { TierWatermarks } from '../tierSource.js';
+
+export interface RawSeriesData {
+  tags: Record<string, string>;
+  /** ns, ascending, unique. */
+  times: bigint[];
+  values: number[];
+}
+
+/** A watermark provider over a map `db\x00tier` → ns. */
+export class FakeWatermarks implements TierWatermarks {
+  readonly marks = new Map<string, bigint | null>();
+  set(db: string, tier: string, w: bigint | null): void {
+    this.marks.set(`${db}\x00${tier}`, w);
+  }
+  watermark(db: string, tier: string): bigint | null {
+    return this.marks.get(`${db}\x00${tier}`) ?? null;
+  }
+}
+
+function tagText(tags: Record<string, string>): string {
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `,${k}=${tags[k]}`)
+    .join('');
+}
+
+/** Raw points as line protocol; `integer` writes integer values (`5i`). */
+export function rawLines(measurement: string, field: string, series: RawSeriesData[], integer = false): string {
+  let out = '';
+  for (const s of series) {
+    const head = measurement + tagText(s.tags);
+    for (let i = 0; i < s.times.length; i++) out += `${head} ${field}=${integer ? `${s.values[i]}i` : String(s.values[i])} ${s.times[i]}\n`;
+  }
+  return out;
+}
+
+/** The rollup points of `w` (windows ending at or before `watermark`) as line protocol. */
+export function windowLines(measurement: string, tags: Record<string, string>, field: string, w: Windows, resolution: bigint, watermark: bigint): string {
+  let out = '';
+  const head = measurement + tagText(tags);
+  for (let k = 0; k < w.start.length; k++) {
+    if (w.start[k] + resolution > watermark) break;
+    const parts: string[] = [];
+    for (const a of ROLLUP_AGGS) {
+      const name = rollupField(field, a);
+      switch (a) {
+        case 'count':
+          parts.push(`${name}=${w.count[k]}i`);
+          break;
+        case 'tfirst':
+        case 'tlast':
+          parts.push(`${name}=${w[a][k]}i`);
+          break;
+        default:
+          parts.push(`${name}=${String(w[a][k])}`);
+      }
+    }
+    out += `${head} ${parts.join(',')} ${w.start[k]}\n`;
+  }
+  return out;
+}
+
+/**
+ * Writes `series` raw into `db`'s default policy and their windows of each tier (policy
+ * name → resolution ns) up to `watermark` into the tier, recording the watermark.
+ */
+export async function writeTiered(
+  db: Database,
+  name: string,
+  measurement: string,
+  field: string,
+  series: RawSeriesData[],
+  tiers: { name: string; resolution: bigint }[],
+  watermark: bigint,
+  marks: FakeWatermarks,
+  integer = false,
+): Promise<void> {
+  await db.write(rawLines(measurement, field, series, integer), { db: name });
+  for (const t of tiers) {
+    let body = '';
+    for (const s of series) {
+      const w = windowsFromPoints(BigInt64Array.from(s.times), Float64Array.from(s.values), t.resolution);
+      body += windowLines(measurement, s.tags, field, w, t.resolution, watermark);
+    }
+    if (body !== '') await db.write(body, { db: name, rp: t.name, rollup: true });
+    marks.set(name, t.name, watermark);
+  }
+}
