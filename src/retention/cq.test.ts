@@ -357,6 +357,56 @@ describe('a simulated day and a downtime', () => {
     expect(points(db, 'telegraf', 'cpu_1h')).toEqual(want.sort());
   });
 
+  it("RESAMPLE CRON: runs at the cron times (09:30 and 17:30 New York time) for a day, covering the hours between runs, and catches up once after downtime", async () => {
+    const D = at('2024-05-01T00:00:00Z');
+    const dir = tmpDir();
+    let db = await dayDb(dir, D - H, 72);
+    let h = harness(db, D);
+    await h.q(`CREATE CONTINUOUS QUERY cq_cron ON telegraf RESAMPLE CRON '30 9,17 * * *' TZ 'America/New_York' BEGIN SELECT mean(usage) INTO cpu_1h FROM cpu GROUP BY time(1h), * END`);
+    const shown = (await h.q('SHOW CONTINUOUS QUERIES')) as { series: { values: string[][] }[] }[];
+    expect(shown[0].series[0].values[0][1]).toContain(`RESAMPLE CRON '30 9,17 * * *' TZ 'America/New_York' BEGIN`);
+    const ranAt: [number, number][] = [];
+    for (let t = D; t <= D + 24 * H; t += M) {
+      const before = h.runs.length;
+      h.clock.now = t;
+      await h.cqs.runDue(t);
+      for (const r of h.runs.slice(before)) ranAt.push([r.at, t]);
+    }
+    // New York is UTC-4 in May: 09:30 and 17:30 there are 13:30 and 21:30 UTC.
+    expect(ranAt.map(([a]) => iso(a))).toEqual(['2024-05-01T13:30:00Z', '2024-05-01T21:30:00Z']);
+    for (const [a, t] of ranAt) expect(t).toBe(a);
+    // The first run covers from the hour of the previous cron time (21:30 the day before).
+    const windows = () => h.runs.map((r) => `[${iso(Number(r.start / MS))}, ${iso(Number(r.end / MS))})`);
+    expect(windows()).toEqual(['[2024-04-30T21:00:00Z, 2024-05-01T13:00:00Z)', '[2024-05-01T13:00:00Z, 2024-05-01T21:00:00Z)']);
+
+    // Down from 2024-05-02 00:00 to 2024-05-03 12:00: the runs at 13:30 and 21:30 on the 2nd
+    // were missed; each runs once, in order, then nothing more is due.
+    db = await reopen(db);
+    h = harness(db, D + 60 * H);
+    await h.cqs.runDue(h.clock.now);
+    await h.cqs.runDue(h.clock.now);
+    expect(h.runs.map((r) => iso(r.at))).toEqual(['2024-05-02T13:30:00Z', '2024-05-02T21:30:00Z']);
+    expect(windows()).toEqual(['[2024-05-01T21:00:00Z, 2024-05-02T13:00:00Z)', '[2024-05-02T13:00:00Z, 2024-05-02T21:00:00Z)']);
+    // Every hour with data (from 2024-04-30 23:00) to 2024-05-02 21:00 exactly once.
+    const want: string[] = [];
+    for (let k = -1; k < 45; k++) want.push(...expectedHour(D - H, D + k * H));
+    expect(points(db, 'telegraf', 'cpu_1h')).toEqual(want.sort());
+  });
+
+  it('RESAMPLE CRON refuses EVERY beside it and a bad expression, at CREATE', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.createDatabase('telegraf');
+    const h = harness(db, at('2024-05-01T00:00:00Z'));
+    await expect(h.q(`CREATE CONTINUOUS QUERY c ON telegraf RESAMPLE EVERY 1h CRON '0 * * * *' BEGIN SELECT mean(v) INTO x FROM cpu GROUP BY time(1h) END`)).rejects.toThrow(
+      /RESAMPLE CRON and RESAMPLE EVERY cannot be combined/,
+    );
+    const bad = await h.q(`CREATE CONTINUOUS QUERY c ON telegraf RESAMPLE CRON 'every hour' BEGIN SELECT mean(v) INTO x FROM cpu GROUP BY time(1h) END`);
+    expect(JSON.stringify(bad)).toMatch(/invalid cron expression \\"every hour\\"/);
+    const tz = await h.q(`CREATE CONTINUOUS QUERY c ON telegraf RESAMPLE CRON '0 * * * *' TZ 'Mars/Olympus' BEGIN SELECT mean(v) INTO x FROM cpu GROUP BY time(1h) END`);
+    expect(JSON.stringify(tz)).toMatch(/unknown time zone \\"Mars\/Olympus\\"/);
+    expect(h.cqs.list('telegraf')).toEqual([]);
+  });
+
   it('caps the catch-up, logging a warning', async () => {
     const D = at('2024-05-01T00:00:00Z');
     const db = await dayDb(tmpDir(), D, 1);

@@ -11,6 +11,8 @@
 //       start = floor(t + interval - for - offset - 1ns, interval) + offset
 //       end   = floor(t + interval - min(every, interval) - offset, interval) + offset
 //     and runs the SELECT ... INTO with its time condition replaced by that range.
+//   - Strata's extension RESAMPLE CRON '<expr>' [TZ '<zone>'] runs at the cron times instead,
+//     over [the interval holding the previous cron time (or t - FOR), floor(t, interval)).
 //
 // Where Strata differs, on purpose: InfluxDB keeps the last run time in memory only, so a
 // restart forgets missed intervals. Here each CQ's last completed run time is persisted in
@@ -33,7 +35,7 @@ import { formatStatement, groupByInterval, parseStatement } from '../query/influ
 import type { ContinuousQueryRegistry, QueryContext } from '../query/influxql/result.js';
 import { executeSelect } from '../query/influxql/select.js';
 import type { Logger } from '../types.js';
-import { DEFAULT_MAX_CATCH_UP, dueRuns, intervalSchedule, type Schedule, type ScheduledJob } from './schedule.js';
+import { cronSchedule, DEFAULT_MAX_CATCH_UP, dueRuns, intervalSchedule, type Schedule, type ScheduledJob } from './schedule.js';
 
 export const CQ_FILE = 'continuous_queries.json';
 const MS = 1_000_000n;
@@ -287,7 +289,9 @@ export class ContinuousQueries implements ContinuousQueryRegistry, ScheduledJob 
     const offset = groupByOffset(stmt.source, interval);
     const every = stmt.resampleEvery !== 0n ? stmt.resampleEvery : interval;
     // The runner keeps ms; an interval under 1 ms runs every ms (InfluxDB checks every 1 s).
-    const schedule = intervalSchedule(Math.max(1, Number(every / MS)), Number(offset / MS));
+    const schedule = stmt.resampleCron
+      ? cronSchedule(stmt.resampleCron.expr, stmt.resampleCron.tz ?? 'UTC')
+      : intervalSchedule(Math.max(1, Number(every / MS)), Number(offset / MS));
     // A new CQ first runs at the first boundary at or after its creation: InfluxDB's first
     // check of a new CQ computes an empty window unless it falls on a boundary.
     const base = lastDone ?? this.opts.now() - 1;
@@ -317,6 +321,17 @@ export class ContinuousQueries implements ContinuousQueryRegistry, ScheduledJob 
 function windowOf(q: Cq, at: number): { start: bigint; end: bigint } | null {
   const t = BigInt(at) * MS;
   const { interval, offset } = q;
+  if (q.stmt.resampleCron) {
+    // Strata's RESAMPLE CRON: up to the last whole interval before the run, from the
+    // interval holding the previous run (or RESAMPLE FOR back), so consecutive runs cover
+    // time without gaps however irregular the cron times are.
+    const end = floorTo(t - offset, interval) + offset;
+    const start =
+      q.stmt.resampleFor !== 0n
+        ? floorTo(t + interval - q.stmt.resampleFor - offset - 1n, interval) + offset
+        : floorTo(BigInt(q.schedule.prevAtOrBefore(at - 1)) * MS - offset, interval) + offset;
+    return end > start ? { start, end } : null;
+  }
   let every = q.stmt.resampleEvery !== 0n ? q.stmt.resampleEvery : interval;
   let resampleFor = interval;
   if (q.stmt.resampleFor !== 0n) resampleFor = q.stmt.resampleFor;

@@ -491,6 +491,9 @@ export interface CreateContinuousQueryStatement {
   resampleEvery: bigint;
   /** RESAMPLE FOR, 0n when not given. */
   resampleFor: bigint;
+  /** Strata's RESAMPLE CRON '<expr>' [TZ '<zone>']: runs on a cron schedule instead of
+   * every interval (null when not given). */
+  resampleCron?: { expr: string; tz: string | null } | null;
 }
 
 export interface DropContinuousQueryStatement {

@@ -1369,6 +1369,8 @@ describe('formatStatement round-trips', () => {
       [`SELECT value FROM cpu ORDER BY time desc LIMIT 1 OFFSET 2 SLIMIT 3 SOFFSET 4`, `SELECT value FROM cpu ORDER BY time DESC LIMIT 1 OFFSET 2 SLIMIT 3 SOFFSET 4`],
       [`create continuous query "cq-1" on db begin select count(v) into rp.m from cpu group by time(1h) end`, `CREATE CONTINUOUS QUERY "cq-1" ON db BEGIN SELECT count(v) INTO rp.m FROM cpu GROUP BY time(1h) END`],
       [`CREATE CONTINUOUS QUERY cq ON db RESAMPLE EVERY 1m FOR 1h BEGIN SELECT max(v) INTO m FROM cpu GROUP BY time(30m) END`, `CREATE CONTINUOUS QUERY cq ON db RESAMPLE EVERY 1m FOR 1h BEGIN SELECT max(v) INTO m FROM cpu GROUP BY time(30m) END`],
+      [`CREATE CONTINUOUS QUERY cq ON db resample for 2h cron '0 */6 * * *' tz 'Europe/Berlin' BEGIN SELECT max(v) INTO m FROM cpu GROUP BY time(1h) END`, `CREATE CONTINUOUS QUERY cq ON db RESAMPLE FOR 2h CRON '0 */6 * * *' TZ 'Europe/Berlin' BEGIN SELECT max(v) INTO m FROM cpu GROUP BY time(1h) END`],
+      [`CREATE CONTINUOUS QUERY cq ON db RESAMPLE CRON '@hourly' BEGIN SELECT max(v) INTO m FROM cpu GROUP BY time(1h) END`, `CREATE CONTINUOUS QUERY cq ON db RESAMPLE CRON '@hourly' BEGIN SELECT max(v) INTO m FROM cpu GROUP BY time(1h) END`],
       [`CREATE USER "bob" WITH PASSWORD 'secret' WITH ALL PRIVILEGES`, `CREATE USER bob WITH PASSWORD [REDACTED] WITH ALL PRIVILEGES`],
       [`SET PASSWORD FOR bob = 'x'`, `SET PASSWORD FOR bob = [REDACTED]`],
       [`SHOW TAG VALUES WITH KEY IN ("a b", c)`, `SHOW TAG VALUES WITH KEY IN ("a b", c)`],

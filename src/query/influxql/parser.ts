@@ -1451,8 +1451,9 @@ export class Parser {
 
     let resampleEvery = 0n;
     let resampleFor = 0n;
+    let resampleCron: { expr: string; tz: string | null } | null = null;
     if (this.scanIgnoreWhitespace().tok === L.RESAMPLE) {
-      [resampleEvery, resampleFor] = this.parseResample();
+      [resampleEvery, resampleFor, resampleCron] = this.parseResample();
     } else {
       this.unscan();
     }
@@ -1487,12 +1488,13 @@ export class Parser {
       source,
       resampleEvery,
       resampleFor,
+      ...(resampleCron ? { resampleCron } : {}),
     };
     validateContinuousQuery(stmt);
     return stmt;
   }
 
-  private parseResample(): [bigint, bigint] {
+  private parseResample(): [bigint, bigint, { expr: string; tz: string | null } | null] {
     const dur = (): bigint => {
       const t = this.scanIgnoreWhitespace();
       if (t.tok !== L.DURATIONVAL) throw parseError(tokstr(t.tok, t.lit), ['duration'], posOf(t));
@@ -1508,11 +1510,25 @@ export class Parser {
     let forDur = 0n;
     if (this.scanIgnoreWhitespace().tok === L.FOR) forDur = dur();
     else this.unscan();
-    if (every === 0n && forDur === 0n) {
+    // Strata's extension, a plain word so nothing becomes reserved: CRON '<expr>' [TZ '<zone>'].
+    let cron: { expr: string; tz: string | null } | null = null;
+    const c = this.scanIgnoreWhitespace();
+    if (c.tok === L.IDENT && c.lit.toUpperCase() === 'CRON') {
+      if (every !== 0n) throw messageError('RESAMPLE CRON and RESAMPLE EVERY cannot be combined: CRON says when the query runs', posOf(c));
+      const expr = this.parseString();
+      const z = this.scanIgnoreWhitespace();
+      let tz: string | null = null;
+      if (z.tok === L.IDENT && z.lit.toUpperCase() === 'TZ') tz = this.parseString();
+      else this.unscan();
+      cron = { expr, tz };
+    } else {
+      this.unscan();
+    }
+    if (every === 0n && forDur === 0n && cron === null) {
       const t = this.scanIgnoreWhitespace();
       throw parseError(tokstr(t.tok, t.lit), ['EVERY', 'FOR'], posOf(t));
     }
-    return [every, forDur];
+    return [every, forDur, cron];
   }
 
   parseCreateDatabaseStatement(): Statement {

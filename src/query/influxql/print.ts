@@ -513,10 +513,11 @@ export function formatStatement(s: Statement): string {
       return `DROP RETENTION POLICY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)}`;
     case 'CreateContinuousQueryStatement': {
       let out = `CREATE CONTINUOUS QUERY ${quoteIdent(s.name)} ON ${quoteIdent(s.database)} `;
-      if (s.resampleEvery > 0n || s.resampleFor > 0n) {
+      if (s.resampleEvery > 0n || s.resampleFor > 0n || s.resampleCron) {
         out += 'RESAMPLE ';
         if (s.resampleEvery > 0n) out += `EVERY ${formatDuration(s.resampleEvery)} `;
         if (s.resampleFor > 0n) out += `FOR ${formatDuration(s.resampleFor)} `;
+        if (s.resampleCron) out += `CRON ${quoteString(s.resampleCron.expr)} ` + (s.resampleCron.tz !== null ? `TZ ${quoteString(s.resampleCron.tz)} ` : '');
       }
       return out + `BEGIN ${formatSelect(s.source)} END`;
     }
