@@ -14,6 +14,10 @@ import { openDatabase, type Database } from '../engine/database.js';
 import { CorruptionError } from '../errors.js';
 import { buildServer, packageVersion } from '../server/app.js';
 import { createMetrics } from '../server/metrics.js';
+import { ContinuousQueries } from '../retention/cq.js';
+import { registerScheduleMetrics } from '../retention/metrics.js';
+import { loadRulesFile, RecordingRules, RulesFileError } from '../retention/rules.js';
+import { ScheduleRunner } from '../retention/schedule.js';
 import { parseDurationNs } from '../server/prometheus.js';
 import type { FsyncMode } from '../types.js';
 import { repairWal } from '../wal/wal.js';
@@ -182,6 +186,21 @@ export const SERVE_SPEC: CommandSpec = {
       min: 0,
       description: 'Most GROUP BY time() buckets an InfluxQL SELECT may produce (InfluxDB\'s max-select-buckets; 0: no limit).',
     },
+    {
+      name: 'rules-file',
+      type: 'string',
+      placeholder: 'FILE',
+      env: 'STRATA_RULES_FILE',
+      description: 'Prometheus recording rules (YAML, as rule_files); a group may have schedule: "<cron>" instead of interval (docs/continuous-queries.md).',
+    },
+    {
+      name: 'rules-db',
+      type: 'string',
+      placeholder: 'NAME',
+      env: 'STRATA_RULES_DB',
+      default: 'prometheus',
+      description: 'Database the recording rules write their series into.',
+    },
     logLevelFlag('info'),
   ],
   examples: [
@@ -308,6 +327,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let lock: DataDirLock | undefined;
   let db: Database | undefined;
   let app: FastifyInstance | undefined;
+  let runner: ScheduleRunner | undefined;
   let code = 0;
   try {
     try {
@@ -350,7 +370,34 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       throw err;
     }
 
-    app = await buildServer({ db, metrics, bodyLimit: args.number('max-body-size'), logger: fastifyLogger(level, io), version, query, influxql });
+    // Continuous queries and recording rules: one runner wakes when the next is due; its
+    // first pass runs whatever was missed while the server was down.
+    const cqs = ContinuousQueries.open({ engine: db, now: Date.now, logger: log, onChange: () => runner?.poke() });
+    let rules: RecordingRules | null = null;
+    const rulesFile = args.string('rules-file');
+    if (rulesFile !== undefined) {
+      try {
+        rules = new RecordingRules({ engine: db, groups: loadRulesFile(path.resolve(io.cwd, rulesFile)), database: args.string('rules-db')!, now: Date.now, logger: log });
+      } catch (err) {
+        if (!(err instanceof RulesFileError)) throw err;
+        log.error({ file: rulesFile }, err.message);
+        return 1;
+      }
+    }
+    registerScheduleMetrics(metrics.registry, { continuousQueries: cqs, rules });
+    runner = new ScheduleRunner({ now: Date.now, jobs: rules ? [cqs, rules] : [cqs], logger: log });
+
+    app = await buildServer({
+      db,
+      metrics,
+      bodyLimit: args.number('max-body-size'),
+      logger: fastifyLogger(level, io),
+      version,
+      query,
+      influxql,
+      continuousQueries: cqs,
+      rules,
+    });
     try {
       await app.listen({ port, host: bind });
     } catch (err) {
@@ -363,12 +410,15 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     const addr = app.server.address() as AddressInfo;
     const url = displayUrl(bind, addr.port);
     log.info({ url, port: addr.port, bind, dataDir, fsync, version, pid: process.pid }, `listening on ${url}`);
+    runner.start();
 
     const why = await stopped;
     log.info({ reason: why }, 'shutting down: finishing in-flight requests');
     const t0 = performance.now();
     await closeHttp(app, args.number('shutdown-timeout')!, log);
     app = undefined;
+    await runner.stop();
+    runner = undefined;
     await db.close();
     db = undefined;
     log.info({ ms: Math.round(performance.now() - t0) }, 'stopped cleanly');
@@ -379,6 +429,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     return code;
   } finally {
     if (app) await app.close().catch(() => {});
+    if (runner) await runner.stop().catch(() => {});
     if (db) {
       try {
         await db.close();

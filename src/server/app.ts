@@ -12,6 +12,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { adminPlugin } from './admin.js';
 import { retentionPlugin } from './retention.js';
+import { rulesPlugin } from './rules.js';
+import type { ContinuousQueryRegistry } from '../query/influxql/result.js';
+import type { RecordingRules } from '../retention/rules.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { deletePlugin } from './delete.js';
 import { docsPlugin } from './docs.js';
@@ -44,6 +47,13 @@ export interface ServerOptions {
   query?: PrometheusQueryOptions;
   /** InfluxQL limits of /query: max-select-point/series/buckets, timeout, chunk size. */
   influxql?: InfluxQLLimits;
+  /** The continuous queries InfluxQL's CREATE/SHOW/DROP CONTINUOUS QUERY manage
+   * (src/retention/cq.ts); absent: CREATE answers "not supported". */
+  continuousQueries?: ContinuousQueryRegistry;
+  /** Recording rules served by GET /api/v1/rules (null or absent: none configured). */
+  rules?: RecordingRules | null;
+  /** More routes, registered last (e.g. the gateway's status page). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
 
 /**
@@ -106,9 +116,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(adminPlugin({ db: opts.db }));
   await app.register(retentionPlugin({ db: opts.db }));
   await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
-  await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql }));
+  await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql, continuousQueries: opts.continuousQueries }));
+  await app.register(rulesPlugin({ rules: opts.rules ?? null }));
   await app.register(kvPlugin({ db: opts.db }));
   await app.register(docsPlugin({ db: opts.db }));
   await app.register(sqlPlugin({ db: opts.db, bodyLimit }));
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
   return app;
 }

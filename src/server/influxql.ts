@@ -14,7 +14,7 @@ import { makeZone, type ZoneFn } from '../query/influxql/condition.js';
 import { executeQuery, mergeResults, type ChunkMode, type ExecutedResult } from '../query/influxql/execute.js';
 import { InfluxQLParseError } from '../query/influxql/parser.js';
 import { formatTimeNs, plainDecimal } from '../query/influxql/print.js';
-import type { Cell, QueryContext, ResultSeries } from '../query/influxql/result.js';
+import type { Cell, ContinuousQueryRegistry, QueryContext, ResultSeries } from '../query/influxql/result.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { JSON_UTF8 } from './errors.js';
 
@@ -27,6 +27,8 @@ export interface InfluxQLRoutesOptions extends InfluxQLLimits {
   commit?: string;
   /** Clock of now(), ns (default: the system clock). */
   now?: () => bigint;
+  /** Where CREATE / DROP / SHOW CONTINUOUS QUERIES go; absent: CREATE answers "not supported". */
+  continuousQueries?: ContinuousQueryRegistry;
 }
 
 /** The server's InfluxQL settings (ServerOptions.influxql). */
@@ -379,6 +381,7 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
       deadline: opts.timeoutMs ? Date.now() + opts.timeoutMs : 0,
     };
     if (opts.tierWatermarks !== undefined) ctx.tiers = { watermarks: opts.tierWatermarks, used: new Set() };
+    if (opts.continuousQueries !== undefined) ctx.continuousQueries = opts.continuousQueries;
 
     let results: ExecutedResult[];
     try {

@@ -1,0 +1,98 @@
+// `strata serve` runs continuous queries and recording rules: created over /query or
+// loaded from --rules-file, run by the server's scheduler, visible in /api/v1/rules and
+// /metrics.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from './main.js';
+import { removeTempDirs, tempDir, testIo, type TestIo } from './testing/io.js';
+
+afterEach(removeTempDirs);
+
+async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function logLines(io: TestIo): Record<string, unknown>[] {
+  return io.err.text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+async function serve(argv: string[]) {
+  const ac = new AbortController();
+  const io = testIo({ signal: ac.signal });
+  const done = main(['serve', '--port', '0', '--bind', '127.0.0.1', ...argv], io);
+  let exited: number | undefined;
+  void done.then((c) => (exited = c));
+  const listening = await waitFor('the listening line', () => {
+    if (exited !== undefined) throw new Error(`serve exited ${exited}: ${io.err.text}`);
+    return logLines(io).find((l) => String(l.msg).startsWith('listening'));
+  });
+  return { io, url: `http://127.0.0.1:${listening.port as number}`, stop: () => (ac.abort(), done) };
+}
+
+async function query(url: string, q: string, db = 'd'): Promise<unknown> {
+  const res = await fetch(`${url}/query?db=${db}&q=${encodeURIComponent(q)}`, { method: 'POST' });
+  return res.json();
+}
+
+describe('strata serve schedules', () => {
+  it('runs a recording rule from --rules-file every second and serves it in /api/v1/rules and /metrics', async () => {
+    const dir = tempDir();
+    const rules = path.join(dir, 'rules.yml');
+    fs.writeFileSync(rules, 'groups:\n  - name: fast\n    interval: 1s\n    rules:\n      - record: job:up:sum\n        expr: sum(up)\n        labels: { team: infra }\n');
+    const s = await serve(['--data-dir', path.join(dir, 'data'), '--rules-file', rules, '--fsync', 'off']);
+    try {
+      const now = BigInt(Date.now()) * 1_000_000n;
+      expect((await fetch(`${s.url}/write?db=prometheus`, { method: 'POST', body: `up,job=a value=1 ${now}\nup,job=b value=1 ${now}\n` })).status).toBe(204);
+      const rows = await waitFor('a recorded sample', async () => {
+        const r = (await query(s.url, 'SELECT value, team FROM "job:up:sum"', 'prometheus')) as { results: { series?: { values: unknown[][] }[] }[] };
+        const values = r.results[0].series?.[0].values;
+        return values?.some((v) => v[1] === 2) ? values : undefined;
+      });
+      expect(rows.find((v) => v[1] === 2)?.[2]).toBe('infra');
+      const api = (await (await fetch(`${s.url}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { name: string; health: string }[] }[] } };
+      expect(api.data.groups).toMatchObject([{ name: 'fast', rules: [{ name: 'job:up:sum', health: 'ok' }] }]);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toMatch(/^strata_rule_evaluations_total\{group="fast"\} [1-9]/m);
+      expect(metrics).toMatch(/^strata_rule_group_last_evaluation_timestamp_seconds\{group="fast"\} \d/m);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+  });
+
+  it('keeps continuous queries created over /query across a restart, and refuses a bad rules file', async () => {
+    const dir = tempDir();
+    const data = path.join(dir, 'data');
+    let s = await serve(['--data-dir', data]);
+    await query(s.url, 'CREATE DATABASE d');
+    const created = (await query(s.url, 'CREATE CONTINUOUS QUERY cq ON d BEGIN SELECT mean(v) INTO m_1h FROM m GROUP BY time(1h) END')) as { results: object[] };
+    expect(created.results).toEqual([{ statement_id: 0 }]);
+    expect(await s.stop()).toBe(0);
+    s = await serve(['--data-dir', data]);
+    try {
+      const shown = (await query(s.url, 'SHOW CONTINUOUS QUERIES')) as { results: { series: { name: string; values: string[][] }[] }[] };
+      expect(shown.results[0].series).toEqual([
+        { name: 'd', columns: ['name', 'query'], values: [['cq', 'CREATE CONTINUOUS QUERY cq ON d BEGIN SELECT mean(v) INTO d.autogen.m_1h FROM d.autogen.m GROUP BY time(1h) END']] },
+      ]);
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^strata_cq_runs_total\{db="d",name="cq"\} 0/m);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    const bad = path.join(dir, 'bad.yml');
+    fs.writeFileSync(bad, 'groups:\n  - name: g\n    rules:\n      - record: x\n');
+    const io = testIo();
+    expect(await main(['serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', data, '--rules-file', bad], io)).toBe(1);
+    const err = logLines(io).find((l) => l.level === 'error');
+    expect(err?.msg).toMatch(/bad\.yml: group "g", rule 1 \("x"\): "expr" must be a PromQL expression/);
+  });
+});
