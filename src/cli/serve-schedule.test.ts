@@ -70,6 +70,39 @@ describe('strata serve schedules', () => {
     }
   });
 
+  it('rolls up the tiers set over /admin/retention, and PromQL reads them, saying so in X-Strata-Tier', async () => {
+    const dir = tempDir();
+    const s = await serve(['--data-dir', path.join(dir, 'data'), '--fsync', 'off', '--rollup-interval', '1h']);
+    try {
+      const put = await fetch(`${s.url}/admin/retention/d/autogen`, { method: 'PUT', body: JSON.stringify({ tiers: [{ resolution: '1m', duration: '30d' }] }), headers: { 'content-type': 'application/json' } });
+      expect(put.status).toBe(404); // the database must exist first
+      await query(s.url, 'CREATE DATABASE d');
+      expect((await fetch(`${s.url}/admin/retention/d/autogen`, { method: 'PUT', body: JSON.stringify({ tiers: [{ resolution: '1m', duration: '30d' }] }), headers: { 'content-type': 'application/json' } })).status).toBe(200);
+      // Two hours of points every 10 s, an hour ago, never on a minute boundary.
+      const MIN = 60_000;
+      const t0 = Math.floor(Date.now() / MIN) * MIN - 3 * 60 * MIN;
+      const lines: string[] = [];
+      for (let t = t0; t < t0 + 120 * MIN; t += 10_000) lines.push(`m value=${(t / 1000) % 97} ${BigInt(t + 1234) * 1_000_000n}`);
+      expect((await fetch(`${s.url}/write?db=d`, { method: 'POST', body: lines.join('\n') })).status).toBe(204);
+      const tick = (await (await fetch(`${s.url}/admin/rollups/tick`, { method: 'POST' })).json()) as { windowsRolled: number };
+      expect(tick.windowsRolled).toBeGreaterThanOrEqual(120);
+      const stats = (await (await fetch(`${s.url}/admin/rollups`)).json()) as { tiers: { tier: string; watermark: string }[] };
+      expect(stats.tiers).toMatchObject([{ tier: 'autogen:1m' }]);
+      expect(BigInt(stats.tiers[0].watermark)).toBeGreaterThanOrEqual(BigInt(t0 + 120 * MIN) * 1_000_000n);
+      const at = (t0 + 60 * MIN) / 1000;
+      const ask = (q: string) => fetch(`${s.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`);
+      const tiered = await ask('avg_over_time(m[10m])');
+      expect(tiered.headers.get('x-strata-tier')).toBe('autogen:1m');
+      const raw = await ask('avg_over_time(m[10m] offset 1ms)');
+      expect(raw.headers.get('x-strata-tier')).toBeNull();
+      const value = async (r: Response) => Number(((await r.json()) as { data: { result: { value: [number, string] }[] } }).data.result[0].value[1]);
+      expect(await value(tiered)).toBeCloseTo(await value(raw), 9);
+      expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^strata_rollup_windows_total\{[^}]*tier="autogen:1m"[^}]*\} [1-9]/m);
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+  });
+
   it('keeps continuous queries created over /query across a restart, and refuses a bad rules file', async () => {
     const dir = tempDir();
     const data = path.join(dir, 'data');

@@ -15,6 +15,7 @@ import { CorruptionError } from '../errors.js';
 import { buildServer, packageVersion } from '../server/app.js';
 import { createMetrics } from '../server/metrics.js';
 import { ContinuousQueries } from '../retention/cq.js';
+import { Downsampler, registerDownsamplerMetrics } from '../retention/downsampler.js';
 import { registerScheduleMetrics } from '../retention/metrics.js';
 import { loadRulesFile, RecordingRules, RulesFileError } from '../retention/rules.js';
 import { ScheduleRunner } from '../retention/schedule.js';
@@ -187,6 +188,14 @@ export const SERVE_SPEC: CommandSpec = {
       description: 'Most GROUP BY time() buckets an InfluxQL SELECT may produce (InfluxDB\'s max-select-buckets; 0: no limit).',
     },
     {
+      name: 'rollup-interval',
+      type: 'string',
+      placeholder: 'DURATION',
+      env: 'STRATA_ROLLUP_INTERVAL',
+      default: '10s',
+      description: 'How often the downsampler rolls up complete windows into the retention policies\' tiers (docs/retention.md).',
+    },
+    {
       name: 'rules-file',
       type: 'string',
       placeholder: 'FILE',
@@ -293,6 +302,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     maxBuckets: args.number('max-select-buckets')!,
     timeoutMs: query.timeoutMs,
   };
+  const rollupEveryMs = durationFlag('rollup-interval', args.string('rollup-interval')!);
   const log = new JsonLogger({ stream: io.stderr, level });
   const version = packageVersion();
 
@@ -328,6 +338,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let db: Database | undefined;
   let app: FastifyInstance | undefined;
   let runner: ScheduleRunner | undefined;
+  let downsampler: Downsampler | undefined;
   let code = 0;
   try {
     try {
@@ -385,6 +396,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       }
     }
     registerScheduleMetrics(metrics.registry, { continuousQueries: cqs, rules });
+    downsampler = new Downsampler({ db, dataDir, logger: log });
+    registerDownsamplerMetrics(metrics.registry, downsampler);
     runner = new ScheduleRunner({ now: Date.now, jobs: rules ? [cqs, rules] : [cqs], logger: log });
 
     app = await buildServer({
@@ -393,10 +406,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       bodyLimit: args.number('max-body-size'),
       logger: fastifyLogger(level, io),
       version,
-      query,
-      influxql,
+      query: { ...query, tierWatermarks: downsampler },
+      influxql: { ...influxql, tierWatermarks: downsampler },
       continuousQueries: cqs,
       rules,
+      downsampler,
     });
     try {
       await app.listen({ port, host: bind });
@@ -411,6 +425,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     const url = displayUrl(bind, addr.port);
     log.info({ url, port: addr.port, bind, dataDir, fsync, version, pid: process.pid }, `listening on ${url}`);
     runner.start();
+    downsampler.start(rollupEveryMs);
 
     const why = await stopped;
     log.info({ reason: why }, 'shutting down: finishing in-flight requests');
@@ -419,6 +434,8 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     app = undefined;
     await runner.stop();
     runner = undefined;
+    await downsampler.close();
+    downsampler = undefined;
     await db.close();
     db = undefined;
     log.info({ ms: Math.round(performance.now() - t0) }, 'stopped cleanly');
@@ -430,6 +447,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   } finally {
     if (app) await app.close().catch(() => {});
     if (runner) await runner.stop().catch(() => {});
+    if (downsampler) await downsampler.close().catch(() => {});
     if (db) {
       try {
         await db.close();

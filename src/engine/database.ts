@@ -93,7 +93,16 @@ export interface OpenOptions {
 }
 
 /** See Database.observeWrites. */
-export type WriteObserver = (db: string, rp: string, minNs: bigint, maxNs: bigint) => void;
+export type WriteObserver = (db: string, rp: string, minNs: bigint, maxNs: bigint, points: WrittenPoints) => void;
+
+/** The times of the points a write stored, valid only during the observer's call (the
+ * batch's own arrays, no copy): point i has words time[2i] (low), time[2i+1] (high) and
+ * was stored when mask is null or mask[i] is 1. */
+export interface WrittenPoints {
+  count: number;
+  time: Uint32Array;
+  mask: Uint8Array | null;
+}
 
 export interface EngineStats {
   pointsWritten: number;
@@ -325,9 +334,10 @@ export class Database {
     }
     const min = (BigInt(minHi) << 32n) | BigInt(minLo);
     const max = (BigInt(maxHi) << 32n) | BigInt(maxLo);
+    const points: WrittenPoints = { count: batch.count, time, mask };
     for (const fn of this.writeObservers) {
       try {
-        fn(db, rp, min, max);
+        fn(db, rp, min, max, points);
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'write observer failed');
       }
@@ -335,9 +345,9 @@ export class Database {
   }
 
   /**
-   * Calls `fn(db, rp, minNs, maxNs)` after every write that stored points (not for WAL
-   * replay), with the time span of those points; the downsampler uses it to find late
-   * points. Returns the function that stops it.
+   * Calls `fn(db, rp, minNs, maxNs, points)` after every write that stored points (not
+   * for WAL replay), with the time span of those points and their times; the downsampler
+   * uses it to find (and count) late points. Returns the function that stops it.
    */
   observeWrites(fn: WriteObserver): () => void {
     this.writeObservers.add(fn);
@@ -622,6 +632,39 @@ export class Database {
       blockCacheHits: this.cache.hits,
       blockCacheMisses: this.cache.misses,
     };
+  }
+
+  /**
+   * The oldest point time a retention policy may hold (null: none): the smallest file min
+   * time of its shards and point time in the memtables. Deleted points still in files may
+   * make it older than the oldest readable point, never younger. The downsampler starts a
+   * new tier's rollups here instead of at 1970.
+   */
+  oldestTime(db: string, rp: string): bigint | null {
+    if (this.closed) throw closedError();
+    let min: bigint | null = null;
+    for (const shard of this.stores.get(db)?.allShards() ?? []) {
+      if (shard.rp !== rp) continue;
+      for (const f of shard.files) if (f.meta.blockCount > 0 && (min === null || f.meta.minTime < min)) min = f.meta.minTime;
+    }
+    for (const mem of [...this.frozen.map((f) => f.mem), this.active]) {
+      const part = mem.find(db, rp);
+      if (!part) continue;
+      // Columns are appended in arrival order (not sorted): a scan of their time words.
+      let hi = 0x7fffffff, lo = 0xffffffff, any = false;
+      for (const s of part.series.values()) {
+        for (const col of s.fields.values()) {
+          const t = col.time;
+          for (let i = 0; i < col.n; i++) {
+            const h = t[2 * i + 1] | 0;
+            if (h < hi || (h === hi && t[2 * i] < lo)) [hi, lo, any] = [h, t[2 * i], true];
+          }
+        }
+      }
+      const m = (BigInt(hi) << 32n) | BigInt(lo);
+      if (any && (min === null || m < min)) min = m;
+    }
+    return min;
   }
 
   /** Live series per database (the series index of each open database). */

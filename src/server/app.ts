@@ -15,6 +15,7 @@ import { retentionPlugin } from './retention.js';
 import { rulesPlugin } from './rules.js';
 import type { ContinuousQueryRegistry } from '../query/influxql/result.js';
 import type { RecordingRules } from '../retention/rules.js';
+import type { Downsampler } from '../retention/downsampler.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { deletePlugin } from './delete.js';
 import { docsPlugin } from './docs.js';
@@ -52,6 +53,8 @@ export interface ServerOptions {
   continuousQueries?: ContinuousQueryRegistry;
   /** Recording rules served by GET /api/v1/rules (null or absent: none configured). */
   rules?: RecordingRules | null;
+  /** The downsampler: GET /admin/rollups shows it, POST /admin/rollups/tick runs it. */
+  downsampler?: Downsampler;
   /** More routes, registered last (e.g. the gateway's status page). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -114,7 +117,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(deletePlugin({ db: opts.db, bodyLimit }));
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));
-  await app.register(retentionPlugin({ db: opts.db }));
+  await app.register(retentionPlugin({ db: opts.db, downsampler: opts.downsampler }));
   await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
   await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql, continuousQueries: opts.continuousQueries }));
   await app.register(rulesPlugin({ rules: opts.rules ?? null }));

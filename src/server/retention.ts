@@ -5,6 +5,8 @@
 //
 //   GET /admin/retention?db=D            the policies of D
 //   PUT /admin/retention/:db/:rp         creates or changes one policy (body below)
+//   GET /admin/rollups                   the downsampler's progress per tier
+//   POST /admin/rollups/tick             rolls up what is complete now, answers when done
 //
 // PUT body: { "duration": "7d", "shardDuration": "1d", "default": true,
 //             "tiers": [ { "resolution": "1m", "duration": "90d", "grace": "1h" }, ... ] }
@@ -14,11 +16,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { validateTiers, type Database } from '../engine/database.js';
 import { shortDuration, type TierSpec } from '../engine/meta.js';
 import { badRequest, databaseNotFound } from '../errors.js';
+import type { Downsampler } from '../retention/downsampler.js';
 import { parseDurationNs } from '../views/kv.js';
 import { JSON_UTF8 } from './errors.js';
 
 export interface RetentionApiOptions {
   db: Database;
+  /** The downsampler (serve.ts); absent: /admin/rollups answers 404. */
+  downsampler?: Downsampler;
+}
+
+/** JSON with bigints as decimal strings (ns times and durations). */
+function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
 }
 
 interface TierBody {
@@ -69,6 +79,12 @@ export function retentionPlugin(opts: RetentionApiOptions) {
   const { db } = opts;
   return async function retentionRoutes(app: FastifyInstance): Promise<void> {
     const send = (reply: FastifyReply, name: string) => reply.code(200).type(JSON_UTF8).send(JSON.stringify(describeRetention(db, name)));
+
+    const ds = opts.downsampler;
+    if (ds) {
+      app.get('/admin/rollups', async (_request, reply) => reply.code(200).type(JSON_UTF8).send(toJson(ds.stats())));
+      app.post('/admin/rollups/tick', async (_request, reply) => reply.code(200).type(JSON_UTF8).send(toJson(await ds.tick())));
+    }
 
     app.get('/admin/retention', async (request: FastifyRequest<{ Querystring: { db?: string } }>, reply) => {
       const name = request.query.db;
