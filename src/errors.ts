@@ -64,7 +64,7 @@ export const ERROR_CODES = {
   STRATA_ERR_CORRUPT: 'a data file is damaged; the message names the file and offset',
   STRATA_ERR_CLOSED: 'the database is closed or shutting down',
   STRATA_ERR_LOCKED: 'another live process has the data directory open (its pid is in the LOCK file): stop it first',
-  STRATA_ERR_OVERLOADED: 'writes arrive faster than memtables reach disk and memory is at its budget: retry after Retry-After seconds (the server is flushing)',
+  STRATA_ERR_OVERLOADED: 'writes arrive faster than memtables reach disk and memory is at its budget (the server is flushing), or a gateway\'s forwarding backlog is at its cap with --forward-policy refuse: retry after Retry-After seconds',
   STRATA_ERR_WAL: 'the write-ahead log could not be written; the write was not acknowledged',
   STRATA_ERR_CARDINALITY: 'a write would create a series beyond the database\'s series limit: raise the limit or delete unused series; existing series still accept writes',
   STRATA_ERR_INDEX: 'a series index file could not be written or synced; the series was not created',

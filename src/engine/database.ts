@@ -18,7 +18,7 @@ import { measurementOf } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
 import { BlockCache } from '../tsm/index.js';
-import { Wal, type WalRecord } from '../wal/wal.js';
+import { Wal, type WalPosition, type WalRead, type WalRecord } from '../wal/wal.js';
 import { badRequest, closedError, databaseNotFound, OverloadedError, StrataError } from '../errors.js';
 import {
   FSYNC_STRENGTH,
@@ -37,7 +37,7 @@ import {
 } from '../types.js';
 import { compactShard, type CompactDeps } from './compaction.js';
 import { flushMemtable, type FlushResult } from './flush.js';
-import { Meta, validateName, type TierInfo, type TierSpec } from './meta.js';
+import { Meta, validateName, writeFileAtomic, type TierInfo, type TierSpec } from './meta.js';
 import { selectColumns, selectFloatColumns, type FloatSelectRequest, type FloatSeriesColumn } from './read.js';
 import {
   decodeLineProtocolRecord,
@@ -90,6 +90,12 @@ export interface OpenOptions {
   /** How often expired shards are dropped, ms (default 60 s; 0: never by itself, only
    * through enforceRetention()). */
   retentionCheckMs?: number;
+  /** Store-and-forward (src/gateway/forward.ts): the oldest WAL segment id still needed
+   * by a reader, or null; a checkpoint keeps it and later segments (see holdWal). */
+  walHold?: () => number | null;
+  /** Called before each write is taken; throws (e.g. OverloadedError) to refuse it (see
+   * addAdmissionCheck). */
+  admission?: () => void;
 }
 
 /** See Database.observeWrites. */
@@ -173,6 +179,11 @@ export class Database {
   private deletesLogged = 0;
   private retentionTimer: NodeJS.Timeout | null = null;
   private readonly writeObservers = new Set<WriteObserver>();
+  /** WAL readers' holds and write admission checks (store-and-forward). */
+  private readonly walHolds = new Set<() => number | null>();
+  private readonly admissions = new Set<() => void>();
+  /** Segments below this id are all in TSM files (kept only while a hold needs them). */
+  private checkpointed = 0;
 
   private constructor(opts: OpenOptions) {
     this.dataDir = opts.dataDir;
@@ -182,6 +193,8 @@ export class Database {
     this.cache = new BlockCache(opts.blockCacheBytes ?? 64 * 1024 * 1024);
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.meta = Meta.load(this.dataDir);
+    if (opts.walHold) this.walHolds.add(opts.walHold);
+    if (opts.admission) this.admissions.add(opts.admission);
   }
 
   static async open(opts: OpenOptions): Promise<Database> {
@@ -192,6 +205,8 @@ export class Database {
     db.loadTombstones();
     // Records of a database missing from meta.json (deleted by hand) wait until its store is open.
     const orphans: WalRecord[] = [];
+    // Segments kept past their checkpoint by a hold are in TSM files already: not replayed.
+    db.checkpointed = readCheckpoint(path.join(db.dataDir, 'wal', CHECKPOINT_FILE));
     db.wal = await Wal.open(
       {
         dir: path.join(db.dataDir, 'wal'),
@@ -202,6 +217,7 @@ export class Database {
         repair: opts.repairWal,
       },
       (rec) => {
+        if (rec.segment < db.checkpointed) return;
         if (!db.replay(rec)) orphans.push({ ...rec, payload: Buffer.from(rec.payload) });
       },
     );
@@ -259,6 +275,7 @@ export class Database {
     const store = this.stores.get(db) ?? (await this.store(db));
     if (this.closed) throw closedError();
     this.checkMemory();
+    if (opts.rollup !== true) for (const admit of this.admissions) admit();
     const defaultTime = (this.opts.now ?? realNow)();
     const body = Array.isArray(input)
       ? pointsToLineProtocol(input, defaultTime)
@@ -284,6 +301,7 @@ export class Database {
     const store = this.stores.get(db) ?? (await this.store(db));
     if (this.closed) throw closedError();
     this.checkMemory();
+    if (opts.rollup !== true) for (const admit of this.admissions) admit();
     return this.commit(store, db, rp, mode, batch, (mask) => ({ type: RECORD_POINT_BATCH, parts: [encodePointBatchRecord(db, rp, batch, mask)] }));
   }
 
@@ -738,7 +756,7 @@ export class Database {
       });
       this.frozen.shift();
       await this.settleDeletes();
-      await this.wal.removeSegmentsBefore(next);
+      await this.checkpoint(next);
       this.counters.flushes++;
       this.log.info({ ...result, ms: Date.now() - t0 }, 'memtable flushed');
     }
@@ -746,6 +764,69 @@ export class Database {
     if (!this.compacting && !this.closed) {
       this.compact({ full: false }).catch((err: Error) => this.log.error({ err: err.message }, 'background compaction failed; files stay as they are'));
     }
+  }
+
+  /**
+   * Segments before `next` are in TSM files: deletes them, except those at or after the
+   * oldest segment a WAL hold needs. Kept segments are named in `wal/checkpoint.json` so a
+   * restart does not replay them into the memtable again.
+   */
+  private async checkpoint(next: number): Promise<void> {
+    this.checkpointed = Math.max(this.checkpointed, next);
+    let floor = this.checkpointed;
+    for (const hold of this.walHolds) {
+      const h = hold();
+      if (h !== null && h < floor) floor = h;
+    }
+    if (floor < this.checkpointed && this.wal.segmentIds[0] < this.checkpointed) {
+      writeFileAtomic(path.join(this.dataDir, 'wal', CHECKPOINT_FILE), JSON.stringify({ segment: this.checkpointed }) + '\n');
+    }
+    await this.wal.removeSegmentsBefore(floor);
+  }
+
+  // ---- WAL readers (store-and-forward) ------------------------------------------------
+
+  /** Keeps WAL segments at or after `fn()` (an id; null: none needed) from checkpoints.
+   * Returns the function that releases the hold. */
+  holdWal(fn: () => number | null): () => void {
+    this.walHolds.add(fn);
+    return () => this.walHolds.delete(fn);
+  }
+
+  /** Adds a check run before each write; it throws to refuse the write. Returns its remover. */
+  addAdmissionCheck(fn: () => void): () => void {
+    this.admissions.add(fn);
+    return () => this.admissions.delete(fn);
+  }
+
+  /** Raw WAL records from `from` up to the durable end (Wal.read): record types in records.ts. */
+  readWal(from: WalPosition, maxBytes: number): Promise<WalRead> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.wal.read(from, maxBytes);
+  }
+
+  /** The durable and appended ends of the WAL (cheap: no system call). */
+  walState(): { durable: WalPosition; appended: WalPosition } {
+    return { durable: this.wal.durableEnd, appended: this.wal.appendedEnd };
+  }
+
+  /** The WAL's segments: id, bytes and last-modified time (ms), ascending. */
+  walSegments(): { id: number; bytes: number; mtimeMs: number }[] {
+    return this.wal.segmentStats();
+  }
+
+  /** fsyncs the WAL if something appended is not durable yet (shared with group commit). */
+  syncWal(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    return this.wal.flush();
+  }
+
+  /** Deletes checkpointed segments no hold needs any more (a reader moved on). */
+  async releaseWal(): Promise<void> {
+    if (this.closed || this.checkpointed === 0) return;
+    while (this.flushing) await this.flushing.catch(() => {});
+    if (this.closed) return;
+    await this.checkpoint(this.checkpointed);
   }
 
   // ---- compaction ---------------------------------------------------------------------
@@ -1194,6 +1275,20 @@ export function validateTiers(tiers: TierSpec[]): void {
     }
     prev = t.resolution;
   });
+}
+
+const CHECKPOINT_FILE = 'checkpoint.json';
+
+/** The first WAL segment not yet in TSM files, per `wal/checkpoint.json` (0: none written). */
+function readCheckpoint(file: string): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return 0;
+  }
+  const seg = (JSON.parse(text) as { segment?: unknown }).segment;
+  return typeof seg === 'number' && Number.isSafeInteger(seg) && seg > 0 ? seg : 0;
 }
 
 export function openDatabase(opts: OpenOptions): Promise<Database> {

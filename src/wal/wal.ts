@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import { mkdir, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { StrataError, closedError } from '../errors.js';
+import { CorruptionError, StrataError, closedError } from '../errors.js';
 import { silentLogger, type FsyncMode, type Logger } from '../types.js';
-import { DEFAULT_SEGMENT_SIZE, FRAME_HEADER_SIZE, MAX_RECORD_SIZE, SEGMENT_HEADER_SIZE, fillFrameHeader, segmentName } from './format.js';
+import { DEFAULT_SEGMENT_SIZE, FRAME_HEADER_SIZE, MAX_RECORD_SIZE, SEGMENT_HEADER_SIZE, fillFrameHeader, frameCrc, hex, segmentName } from './format.js';
 import { GroupCommit } from './group-commit.js';
 import { createSegmentSync, fsyncDir, fsyncDirSync, nodeIo, walError, writeFully, type WalIo } from './io.js';
 import { recoverDir, type RecoverResult } from './recover.js';
@@ -51,6 +51,8 @@ export class Wal {
   private written = 0;
   private readonly hdr = Buffer.alloc(FRAME_HEADER_SIZE);
   private readonly gc: GroupCommit;
+  /** End of what a completed fsync covers (see `durableEnd`). */
+  private durable: WalPosition;
 
   private constructor(
     readonly dir: string,
@@ -75,6 +77,8 @@ export class Wal {
       },
       () => this.closeRetired(),
     );
+    // What recovery found on disk; open() fdatasyncs the reopened last segment first.
+    this.durable = { segment: ids[ids.length - 1], offset: pos };
   }
 
   /** Replays every valid record in order through `onRecord`, then is ready to append. */
@@ -111,6 +115,14 @@ export class Wal {
       const last = rec.segments[rec.segments.length - 1];
       fd = fs.openSync(join(dir, segmentName(last.id)), 'r+');
       pos = last.end;
+      // What was replayed counts as durable (durableEnd): after a process crash it may
+      // still be only in the page cache, so make it so before anyone relies on it.
+      try {
+        await io.fdatasync(fd);
+      } catch (e) {
+        fs.closeSync(fd);
+        throw walError('fsync of the replayed last segment', join(dir, segmentName(last.id)), e, false);
+      }
     }
     logger.info({ dir, segments: ids.length, records: rec.records, problems: rec.problems.length }, `WAL opened: replayed ${rec.records} records from ${ids.length} segment(s)`);
     return new Wal(dir, io, segmentSize, intervalMs, logger, opts.onFsync, ids, fd, pos, rec);
@@ -131,6 +143,46 @@ export class Wal {
   get fsyncCount(): number {
     return this.gc.count + this.rollSyncs;
   }
+  /**
+   * The position just past the last record a completed fsync covers: the end of the
+   * last group commit (an fsync of the current segment captures the write position when
+   * it starts), or the end of a segment sealed by a roll, or what open() recovered.
+   * Everything before it survives a power cut; with fsync mode `always` it is exactly
+   * what has been acknowledged (a write is acknowledged when such an fsync completes).
+   */
+  get durableEnd(): WalPosition {
+    return { ...this.durable };
+  }
+  /** The position where the next append goes (appended, not necessarily durable). */
+  get appendedEnd(): WalPosition {
+    return { segment: this.currentSegment, offset: this.pos };
+  }
+
+  /**
+   * Reads the records from `from` onward, up to `durableEnd` and about `maxBytes` of
+   * frames (at least one record when one is there), crossing segment boundaries. Appends
+   * go on meanwhile: the reader uses its own file descriptors and never reads past the
+   * durable end. A segment deleted under the cursor is skipped and counted in `skipped`.
+   */
+  read(from: WalPosition, maxBytes: number): Promise<WalRead> {
+    if (this.closing) return Promise.reject(closedError());
+    return readDurable(this.dir, this.ids.slice(), this.durableEnd, from, maxBytes);
+  }
+
+  /** Each segment's id, size in bytes and last-modified time (ms), ascending by id. */
+  segmentStats(): { id: number; bytes: number; mtimeMs: number }[] {
+    const out: { id: number; bytes: number; mtimeMs: number }[] = [];
+    for (const id of this.ids) {
+      try {
+        const st = fs.statSync(this.file(id));
+        out.push({ id, bytes: id === this.currentSegment ? this.pos : st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // deleted by a concurrent checkpoint
+      }
+    }
+    return out;
+  }
+
   /** The error that stopped the log, if one did. */
   get failure(): Error | null {
     return this.gc.failure;
@@ -203,6 +255,7 @@ export class Wal {
       const t0 = process.hrtime.bigint();
       this.io.fdatasyncSync(this.fd);
       this.rollSyncs++;
+      this.advanceDurable({ segment: old, offset: this.pos });
       this.onFsync?.(Number(process.hrtime.bigint() - t0) / 1e9);
       if (this.dirDirty) fsyncDirSync(this.dir);
       this.dirDirty = false;
@@ -277,10 +330,17 @@ export class Wal {
   private async fsyncCurrent(): Promise<void> {
     const syncDir = this.dirDirty;
     this.dirDirty = false;
+    // Everything appended so far is in this segment's page cache or in sealed segments.
+    const covers: WalPosition = { segment: this.currentSegment, offset: this.pos };
     const t0 = process.hrtime.bigint();
     await this.io.fdatasync(this.fd);
     this.onFsync?.(Number(process.hrtime.bigint() - t0) / 1e9);
     if (syncDir) await fsyncDir(this.dir);
+    this.advanceDurable(covers);
+  }
+
+  private advanceDurable(p: WalPosition): void {
+    if (comparePositions(p, this.durable) > 0) this.durable = p;
   }
 
   private retire(fd: number): void {
@@ -321,3 +381,116 @@ export class Wal {
 export { repairWal, verifyWal, type RecoverResult, type WalProblem } from './recover.js';
 export { MAX_RECORD_SIZE, DEFAULT_SEGMENT_SIZE } from './format.js';
 export type { WalIo } from './io.js';
+
+// ---- reading from a cursor (store-and-forward) ------------------------------------------
+
+/** A place in the log: a segment id and a byte offset in it (a frame's start, or the end). */
+export interface WalPosition {
+  segment: number;
+  offset: number;
+}
+
+export interface WalRead {
+  records: WalRecord[];
+  /** Where the next read starts: just past the last record returned (or `from`, moved
+   * over segment boundaries and missing segments). */
+  next: WalPosition;
+  /** Frame bytes returned (headers included). */
+  bytes: number;
+  /** Segments between `from` and `next` that no longer exist (deleted: their records are gone). */
+  skipped: number;
+}
+
+/** Orders positions: negative when a is before b. */
+export function comparePositions(a: WalPosition, b: WalPosition): number {
+  return a.segment !== b.segment ? a.segment - b.segment : a.offset - b.offset;
+}
+
+/**
+ * Reads frames from `from` up to `end` (a durable position), about `maxBytes` of them and
+ * at least one when there is one. `ids` are the segments that exist, ascending; a segment
+ * deleted after the list was taken reads as missing. Sealed segments (before end.segment)
+ * are read to their last frame. A frame that fails its CRC below the durable end is
+ * corruption (the bytes were fsynced whole), not a torn tail.
+ */
+async function readDurable(dir: string, ids: number[], end: WalPosition, from: WalPosition, maxBytes: number): Promise<WalRead> {
+  const records: WalRecord[] = [];
+  let pos: WalPosition = { segment: from.segment, offset: Math.max(from.offset, SEGMENT_HEADER_SIZE) };
+  let bytes = 0;
+  let skipped = 0;
+  while (bytes < maxBytes && comparePositions(pos, end) < 0) {
+    if (!ids.includes(pos.segment)) {
+      const nextId = ids.find((id) => id > pos.segment);
+      if (nextId === undefined || nextId > end.segment) break;
+      skipped += nextId - pos.segment;
+      pos = { segment: nextId, offset: SEGMENT_HEADER_SIZE };
+      continue;
+    }
+    const file = join(dir, segmentName(pos.segment));
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw walError('opening a segment to read', file, e, false);
+      ids = ids.filter((id) => id !== pos.segment);
+      continue;
+    }
+    let limit: number;
+    try {
+      limit = pos.segment === end.segment ? end.offset : fs.fstatSync(fd).size;
+      const got = readFrames(fd, file, pos, limit, maxBytes - bytes, records);
+      bytes += got.bytes;
+      pos = { segment: pos.segment, offset: got.offset };
+      if (got.offset < limit) break; // the byte budget is spent
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (pos.segment === end.segment) break;
+    const nextId = ids.find((id) => id > pos.segment);
+    if (nextId === undefined) break;
+    skipped += nextId - pos.segment - 1;
+    pos = { segment: nextId, offset: SEGMENT_HEADER_SIZE };
+  }
+  return { records, next: pos, bytes, skipped };
+}
+
+/** Reads the frames of one segment in [at.offset, limit), stopping after `budget` bytes
+ * (but taking at least one frame), into `out`. Returns the offset reached. */
+function readFrames(fd: number, file: string, at: WalPosition, limit: number, budget: number, out: WalRecord[]): { offset: number; bytes: number } {
+  let off = at.offset;
+  const want = Math.min(limit - off, Math.max(budget, FRAME_HEADER_SIZE));
+  let buf = Buffer.allocUnsafe(want);
+  let base = off;
+  let have = fs.readSync(fd, buf, 0, want, off);
+  let bytes = 0;
+  while (off < limit) {
+    if (off + FRAME_HEADER_SIZE > base + have) {
+      if (bytes > 0) break;
+      throw new CorruptionError(file, off, 'a frame header is cut off before the durable end of the log');
+    }
+    const p = off - base;
+    const len = buf.readUInt32LE(p);
+    const type = buf[p + 8];
+    if (len === 0 && type === 0) break; // zero-filled space after the last frame of a sealed segment
+    const size = FRAME_HEADER_SIZE + len;
+    if (len > MAX_RECORD_SIZE || off + size > limit) throw new CorruptionError(file, off, `a frame of ${len} bytes runs past the durable end at ${limit}`);
+    if (off + size > base + have) {
+      if (bytes > 0) break; // the next read starts here
+      // One frame larger than the budget: read it whole.
+      buf = Buffer.allocUnsafe(size);
+      base = off;
+      have = fs.readSync(fd, buf, 0, size, off);
+      if (have < size) throw new CorruptionError(file, off, 'the segment is shorter than its durable end');
+      continue;
+    }
+    const q = off - base;
+    const crc = buf.readUInt32LE(q + 4);
+    const want2 = frameCrc(buf, q, buf, q + FRAME_HEADER_SIZE, q + size);
+    if (crc !== want2) throw new CorruptionError(file, off, `frame CRC mismatch (stored ${hex(crc)}, computed ${hex(want2)})`);
+    out.push({ type, payload: buf.subarray(q + FRAME_HEADER_SIZE, q + size), segment: at.segment, offset: off });
+    off += size;
+    bytes += size;
+    if (bytes >= budget) break;
+  }
+  return { offset: off, bytes };
+}
