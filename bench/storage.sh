@@ -4,8 +4,11 @@
 # POST /admin/flush then /admin/compact; the peers: peers/disk.mjs), then bytes per point
 # of the whole data directory, and Strata's full-scan read speed.
 #
+# Then the downsampling tiers (bench/tiers.ts): bytes on disk for a year of one series per
+# tier, and 1-year queries with and without rollups (TIERS=0 skips it).
+#
 # Usage: bench/storage.sh [SYSTEM...]   (default: strata influxdb victoria)
-# Env: as bench/ingest.sh (WORKLOADS, HOSTS, DEVOPS_SPAN, DEVICES, IOT_SPAN, PORT, DATA, OUT)
+# Env: as bench/ingest.sh (WORKLOADS, HOSTS, DEVOPS_SPAN, DEVICES, IOT_SPAN, PORT, DATA, OUT), TIERS
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 OUT=${OUT:-/tmp/strata-storage-$(date -u +%Y%m%dT%H%M%S)}
@@ -55,3 +58,7 @@ for (const f of fs.readdirSync(dir).filter((f) => f.endsWith("-scan.json"))) {
 }
 console.log(rows.join("\n"));
 ' "$OUT" | tee "$OUT/report.md"
+if [ "${TIERS:-1}" = 1 ]; then
+  log "tiers: a year of one series, bytes per tier, 1-year queries with and without rollups"
+  { echo; echo "## Downsampling tiers"; echo; node --import tsx "$ROOT/bench/tiers.ts" --json "$OUT/tiers.json"; } | tee -a "$OUT/report.md"
+fi

@@ -167,13 +167,17 @@ function planTierRead(ctx: QueryContext, stmt: SelectStatement, watermarks: Tier
 
   const rawDuration = rps[rp];
   const expired = rawDuration > 0n && ctx.now - rawDuration > tmin;
+  // Once some aligned tier is coarse enough (or raw has expired), the coarsest aligned tier
+  // answers: it reads the fewest windows and gives the same answer.
   let chosen: (typeof tiers)[number] | null = null;
+  let coarse = expired;
   for (const t of tiers) {
     const R = t.resolution;
     if (interval % R !== 0n || offset % R !== 0n || mod(tmin, R) !== 0n || mod(tmax + 1n, R) !== 0n) continue;
-    if (!expired && interval / R < MIN_RATIO) continue;
+    if (interval / R >= MIN_RATIO) coarse = true;
     if (chosen === null || R > chosen.resolution) chosen = t;
   }
+  if (!coarse) chosen = null;
   if (chosen === null) return null;
 
   // Buckets [s, s + i) with s + i <= watermark are rolled: split at the bucket holding it.

@@ -98,13 +98,16 @@ describe('PromQL tier reads', () => {
     const R1 = 60_000;
     const R10 = 600_000;
     const base = { firstRefMs: 36_000_000, stepMs: 0, rawFloorMs: -Infinity };
-    expect(chooseResolution([R10, R1], { ...base, rangeMs: 3_600_000 })).toBe(R1); // 6 windows of 10m: not enough
+    // 60 windows of 1m are coarse enough, so the coarsest aligned tier answers: 6 of 10m.
+    expect(chooseResolution([R10, R1], { ...base, rangeMs: 3_600_000 })).toBe(R10);
+    expect(chooseResolution([R10, R1], { ...base, rangeMs: 660_000 })).toBe(R1); // 11 windows of 1m; 10m not aligned
     expect(chooseResolution([R10, R1], { ...base, rangeMs: 6_000_000 })).toBe(R10);
     expect(chooseResolution([R10, R1], { ...base, rangeMs: 540_000 })).toBe(null); // 9 windows
     expect(chooseResolution([R10, R1], { ...base, rangeMs: 540_000, rawFloorMs: 36_000_000 })).toBe(R1); // raw expired
     expect(chooseResolution([R10, R1], { ...base, rangeMs: 3_600_000, firstRefMs: 36_030_000 })).toBe(null); // not aligned
     expect(chooseResolution([R10, R1], { ...base, rangeMs: 3_600_000, stepMs: 30_000 })).toBe(null); // step < R
     expect(chooseResolution([R10, R1], { ...base, rangeMs: 6_000_000, stepMs: 60_000 })).toBe(R1); // step not a multiple of 10m
+    expect(chooseResolution([R10, R1], { ...base, rangeMs: 6_000_000, stepMs: 600_000 })).toBe(R10);
   });
 
   it('gives the raw answers for random data, ranges, steps and watermarks (property)', async () => {
@@ -149,7 +152,8 @@ describe('PromQL tier reads', () => {
     const t = Number(T0 / 1_000_000n) + 3_600_000;
     expect(instantQuery(src, 'max_over_time(noelig_v[5m])', t).tiers).toBeUndefined(); // 5 windows
     expect(instantQuery(src, 'max_over_time(noelig_v[1h])', t + 30_000).tiers).toBeUndefined(); // not aligned
-    expect(instantQuery(src, 'max_over_time(noelig_v[1h])', t).tiers).toEqual(['autogen:1m']);
+    expect(instantQuery(src, 'max_over_time(noelig_v[1h])', t).tiers).toEqual(['autogen:10m']); // the coarsest aligned
+    expect(instantQuery(src, 'max_over_time(noelig_v[11m])', t).tiers).toEqual(['autogen:1m']); // 10m not aligned
     expect(instantQuery(src, 'max_over_time(noelig_v[1h:1m])', t).tiers).toBeUndefined(); // a subquery
     expect(instantQuery(engineSource(db, { database: 'd' }), 'max_over_time(noelig_v[1h])', t).tiers).toBeUndefined(); // no watermarks: raw
   });

@@ -4,8 +4,8 @@
 // tier windows that start in [t - r, t) and folds them with reduceWindows: the same points
 // unless a sample lies exactly on a window boundary. A tier of resolution R is eligible when
 // r and every range end (t - offset) are multiples of R, and either the raw data no longer
-// covers the earliest range start or the tier reads at least 10× fewer points (r / R >= 10
-// and the step is at least R). The coarsest eligible tier wins.
+// covers the earliest range start or an aligned tier reads at least 10× fewer points (r / R
+// >= 10 and the step is at least R); then the coarsest aligned tier answers.
 //
 // rate() and increase() follow Prometheus's extrapolatedRate (rangeFunctions.ts) on the
 // aggregate: the sampled interval is tlast - tfirst, the counter increase is `inc` (resets
@@ -48,16 +48,17 @@ export interface TierEligibility {
  * docs/retention.md, tested by themselves.
  */
 export function chooseResolution(resolutionsMs: readonly number[], q: TierEligibility): number | null {
-  const expired = q.rawFloorMs > q.firstRefMs - q.rangeMs;
+  // Once some aligned tier is coarse enough (or raw has expired), the coarsest aligned tier
+  // answers: it reads the fewest windows and gives the same answer.
+  let coarse = q.rawFloorMs > q.firstRefMs - q.rangeMs;
   let best: number | null = null;
   for (const R of resolutionsMs) {
     if (!(R > 0) || !Number.isInteger(R)) continue;
     if (q.rangeMs % R !== 0 || q.firstRefMs % R !== 0 || q.stepMs % R !== 0) continue;
-    const coarse = q.rangeMs / R >= TIER_MIN_RATIO && (q.stepMs === 0 || q.stepMs >= R);
-    if (!expired && !coarse) continue;
+    if (q.rangeMs / R >= TIER_MIN_RATIO && (q.stepMs === 0 || q.stepMs >= R)) coarse = true;
     if (best === null || R > best) best = R;
   }
-  return best;
+  return coarse ? best : null;
 }
 
 /** floor(ns / 1e6) as a number. */
