@@ -97,6 +97,13 @@ describe('strata serve schedules', () => {
       expect(raw.headers.get('x-strata-tier')).toBeNull();
       const value = async (r: Response) => Number(((await r.json()) as { data: { result: { value: [number, string] }[] } }).data.result[0].value[1]);
       expect(await value(tiered)).toBeCloseTo(await value(raw), 9);
+      const sqlRes = await fetch(`${s.url}/sql?db=d`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: `SELECT time_bucket('10m', time) AS t, avg(value) FROM m WHERE time >= ${BigInt(t0) * 1_000_000n} AND time < ${BigInt(t0 + 60 * MIN) * 1_000_000n} GROUP BY t`,
+      });
+      expect(sqlRes.status).toBe(200);
+      expect(sqlRes.headers.get('x-strata-tier')).toBe('autogen:1m');
       expect(await (await fetch(`${s.url}/metrics`)).text()).toMatch(/^strata_rollup_windows_total\{[^}]*tier="autogen:1m"[^}]*\} [1-9]/m);
     } finally {
       expect(await s.stop()).toBe(0);

@@ -408,6 +408,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       version,
       query: { ...query, tierWatermarks: downsampler },
       influxql: { ...influxql, tierWatermarks: downsampler },
+      sql: { tierWatermarks: downsampler },
       continuousQueries: cqs,
       rules,
       downsampler,

@@ -16,6 +16,7 @@ import { rulesPlugin } from './rules.js';
 import type { ContinuousQueryRegistry } from '../query/influxql/result.js';
 import type { RecordingRules } from '../retention/rules.js';
 import type { Downsampler } from '../retention/downsampler.js';
+import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { DEFAULT_BODY_LIMIT } from './body.js';
 import { deletePlugin } from './delete.js';
 import { docsPlugin } from './docs.js';
@@ -48,6 +49,8 @@ export interface ServerOptions {
   query?: PrometheusQueryOptions;
   /** InfluxQL limits of /query: max-select-point/series/buckets, timeout, chunk size. */
   influxql?: InfluxQLLimits;
+  /** SQL on /sql: the downsampler's watermarks let time-bucket aggregates read tiers. */
+  sql?: { tierWatermarks?: TierWatermarks };
   /** The continuous queries InfluxQL's CREATE/SHOW/DROP CONTINUOUS QUERY manage
    * (src/retention/cq.ts); absent: CREATE answers "not supported". */
   continuousQueries?: ContinuousQueryRegistry;
@@ -123,7 +126,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(rulesPlugin({ rules: opts.rules ?? null }));
   await app.register(kvPlugin({ db: opts.db }));
   await app.register(docsPlugin({ db: opts.db }));
-  await app.register(sqlPlugin({ db: opts.db, bodyLimit }));
+  await app.register(sqlPlugin({ db: opts.db, bodyLimit, ...opts.sql }));
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -8,7 +8,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { badRequest } from '../errors.js';
+import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { executeSql, sqlResultToJson } from '../query/sql/index.js';
+import type { TierReads } from '../query/sql/tiers.js';
 import { JSON_UTF8 } from './errors.js';
 import { param } from './params.js';
 
@@ -18,6 +20,9 @@ export interface SqlRoutesOptions {
   bodyLimit: number;
   /** Clock of now() and of INSERT's default time, ns (default: the engine's wall clock). */
   now?: () => bigint;
+  /** The downsampler's watermarks: aggregates over time buckets then read downsampling
+   * tiers and answers say which in `X-Strata-Tier` (docs/sql.md, "Downsampling tiers"). */
+  tierWatermarks?: TierWatermarks;
 }
 
 interface SqlRequest {
@@ -60,7 +65,9 @@ export function sqlPlugin(opts: SqlRoutesOptions) {
 
     app.post('/sql', { config: { errorStyle: 'v1' } }, async (request, reply) => {
       const req = requestOf(request);
-      const result = await executeSql(opts.db, req.query, { db: req.db, params: req.params, now: opts.now?.() });
+      const tiers: TierReads | undefined = opts.tierWatermarks === undefined ? undefined : { watermarks: opts.tierWatermarks, used: new Set() };
+      const result = await executeSql(opts.db, req.query, { db: req.db, params: req.params, now: opts.now?.(), tiers });
+      if (tiers !== undefined && tiers.used.size > 0) reply.header('X-Strata-Tier', [...tiers.used].sort().join(', '));
       return reply.code(200).type(JSON_UTF8).send(sqlResultToJson(result));
     });
   };

@@ -20,6 +20,7 @@ import {
 import { sqlError, tableNotFound } from './errors.js';
 import { parseSql } from './parser.js';
 import { deleteSchema, readSchema, ROW_TAG, SCHEMA_MEASUREMENT, writeSchema, type TableSchema } from './schema.js';
+import { selectFromTier, type TierReads } from './tiers.js';
 import { compareValues, formatTimeNs, keyOf, type ExprType, type SqlValue } from './values.js';
 
 export type { SqlValue };
@@ -45,6 +46,9 @@ export interface SqlOptions {
   params?: readonly unknown[];
   /** now() and the default time of INSERT, ns since the epoch (default: the clock). */
   now?: bigint;
+  /** The downsampler's watermarks: aggregates over time buckets may read the tiers
+   * (tiers.ts); the names of those that answered are added to `used`. */
+  tiers?: TierReads;
 }
 
 interface Env {
@@ -53,6 +57,7 @@ interface Env {
   db: string;
   params: readonly unknown[];
   now: bigint;
+  tiers?: TierReads;
 }
 
 /**
@@ -74,6 +79,7 @@ export async function executeSqlAll(engine: Database, text: string, opts: SqlOpt
     db: opts.db || DEFAULT_SQL_DATABASE,
     params: opts.params ?? [],
     now: opts.now ?? BigInt(Date.now()) * 1_000_000n,
+    tiers: opts.tiers,
   };
   const out: SqlResult[] = [];
   for (const s of statements) out.push(await runStatement(env, s));
@@ -326,11 +332,7 @@ function readRows(env: Env, source: Source, pd: PushDown): Row[] {
   const rows: Row[] = [];
   for (const [, list] of [...bySeries].sort((a, b) => compareSeries(a[0], a[1][0].tags, b[0], b[1][0].tags))) {
     const tags = list[0].tags;
-    const base: SqlValue[] = source.columns.map(() => null);
-    for (const [k, v] of Object.entries(tags)) {
-      const i = index.get(k);
-      if (i !== undefined && source.columns[i].kind === 'tag') base[i] = tagValue(v, source.columns[i].type);
-    }
+    const base = baseRow(source, index, tags);
     const byTime = new Map<bigint, Row>();
     for (const c of list) {
       const fi = index.get(c.field);
@@ -352,6 +354,16 @@ function readRows(env: Env, source: Source, pd: PushDown): Row[] {
   // by time, then by series (the sort is stable)
   rows.sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : 0));
   return rows;
+}
+
+/** A source's columns for one series: its tags (typed as declared), the rest null. */
+function baseRow(source: Source, index: Map<string, number>, tags: Record<string, string>): SqlValue[] {
+  const base: SqlValue[] = source.columns.map(() => null);
+  for (const [k, v] of Object.entries(tags)) {
+    const i = index.get(k);
+    if (i !== undefined && source.columns[i].kind === 'tag') base[i] = tagValue(v, source.columns[i].type);
+  }
+  return base;
 }
 
 /** Series order: by key, but the rows of a tag-less table by their number (2 before 10). */
@@ -397,9 +409,15 @@ async function select(env: Env, s: SelectStmt): Promise<SqlResult> {
     sources.push(describe(env, s.join.right));
     if (sources[0].alias === sources[1].alias) throw sqlError(`both tables of the join are called "${sources[0].alias}": give one an alias`, env.src, s.join.right.table.pos);
   }
+  // aggregates over time buckets may be answered from a downsampling tier (tiers.ts)
+  if (env.tiers !== undefined && sources.length === 1) {
+    const source = sources[0];
+    const index = new Map(source.columns.map((c, i) => [c.name, i]));
+    const deps = { engine: env.engine, reads: env.tiers, src: env.src, params: env.params, now: env.now, compareSeries, baseRow: (tags: Record<string, string>) => baseRow(source, index, tags) };
+    const t = selectFromTier(deps, s, source, pushDown(env, source, s.where, []));
+    if (t !== null) return finishSelect(env, t.stmt, sources, t.scope, t.rows, t.residual);
+  }
   const scope: ScopeColumn[] = sources.flatMap((x) => x.columns);
-  const base = { src: env.src, params: env.params, now: env.now, scope };
-  const rowCtx: CompileContext = { ...base, allowAgg: false };
 
   // rows
   let rows: Row[];
@@ -418,6 +436,13 @@ async function select(env: Env, s: SelectStmt): Promise<SqlResult> {
     rows = hashJoin(env, readRows(env, a, pa), readRows(env, b, pb), a, b, s.join!.on, scope);
     residual = conjuncts(s.where); // the pushed predicates are cheap to check again
   }
+  return finishSelect(env, s, sources, scope, rows, residual);
+}
+
+/** The rest of a SELECT once its rows are read: WHERE leftovers, grouping, order, limit. */
+function finishSelect(env: Env, s: SelectStmt, sources: Source[], scope: ScopeColumn[], rows: Row[], residual: Expr[]): SqlResult {
+  const base = { src: env.src, params: env.params, now: env.now, scope };
+  const rowCtx: CompileContext = { ...base, allowAgg: false };
   if (residual.length > 0) {
     const preds = residual.map((c) => {
       const p = compile(c, rowCtx);
