@@ -27,6 +27,9 @@ import { silentLogger, type Logger } from '../types.js';
 import { comparePositions, type WalPosition } from '../wal/wal.js';
 import { appendDeadLetter, cursorFile, readCursor, redact, writeCursor } from './forwardFiles.js';
 import { countPoints, decodeRecords, type Decoded, type Group } from './forwardRecords.js';
+import { compileRollup, type ForwardRollup, type RollupPlan } from './forwardRollup.js';
+
+export type { ForwardRollup, RollupAggregate } from './forwardRollup.js';
 
 export { cursorFile, deadLetterFile, persistedWalHold, readCursor, redact } from './forwardFiles.js';
 import type { WalRead } from '../wal/wal.js';
@@ -76,6 +79,9 @@ export interface ForwarderOptions {
   gzip?: boolean;
   /** Most 4xx splits per batch to isolate refused points (default 16). */
   splitBudget?: number;
+  /** Edge rollups: for these measurements forward only the rollup points the local
+   * Downsampler writes into `tier`, never their raw points (docs/forwarding.md). */
+  rollup?: ForwardRollup;
 }
 
 export interface ForwarderStats {
@@ -108,6 +114,9 @@ export interface ForwarderStats {
   lostSegments: number;
   refusing: boolean;
   cap: ForwardCap | null;
+  /** Edge rollups (null: not configured): raw points of the rollup measurements kept
+   * local (not sent) and rollup points sent in their place. */
+  rollup: { measurements: string[]; tier: string; rawKeptLocal: number; rollupPoints: number } | null;
 }
 
 /** A mark: everything before `pos` was appended at or before `t` (ms). */
@@ -134,6 +143,9 @@ export class Forwarder {
   private readonly fetchFn: typeof fetch;
   private readonly parser = new LineProtocolParser();
   private readonly databases: Set<string> | null;
+  private readonly rollup: RollupPlan | null;
+  /** Databases already warned about for having no rollup tier (one warning each). */
+  private readonly warnedNoTier = new Set<string>();
   private readonly o: Required<Pick<ForwarderOptions, 'batchPoints' | 'batchBytes' | 'backoffBaseMs' | 'backoffMaxMs' | 'retryAfterMaxMs' | 'requestTimeoutMs' | 'pollMs' | 'splitBudget'>>;
   private readonly cap: ForwardCap | null;
   private readonly dir: string;
@@ -165,6 +177,8 @@ export class Forwarder {
     unrepresentable: 0,
     deletes: 0,
     lostSegments: 0,
+    rawKeptLocal: 0,
+    rollupPoints: 0,
   };
   /** The next batch, read and decoded while the current one is on the wire. */
   private prefetched: { from: WalPosition; p: Promise<Loaded> } | null = null;
@@ -180,6 +194,7 @@ export class Forwarder {
     this.random = opts.random ?? Math.random;
     this.fetchFn = opts.fetch ?? fetch;
     this.databases = opts.upstream.databases && opts.upstream.databases.length > 0 ? new Set(opts.upstream.databases) : null;
+    this.rollup = opts.rollup ? compileRollup(opts.rollup) : null;
     this.o = {
       batchPoints: opts.batchPoints ?? 5000,
       batchBytes: opts.batchBytes ?? 1024 * 1024,
@@ -262,6 +277,10 @@ export class Forwarder {
       lostSegments: this.c.lostSegments,
       refusing: this.refusing,
       cap: this.cap,
+      rollup:
+        this.rollup === null
+          ? null
+          : { measurements: [...this.rollup.measurements], tier: this.rollup.tier, rawKeptLocal: this.c.rawKeptLocal, rollupPoints: this.c.rollupPoints },
     };
   }
 
@@ -301,7 +320,15 @@ export class Forwarder {
 
   private async load(from: WalPosition): Promise<Loaded> {
     const read = await this.db.readWal(from, this.o.batchBytes);
-    const decoded = read.records.length === 0 ? null : decodeRecords(read.records, { kind: this.kind, url: this.opts.upstream.url, databases: this.databases, parser: this.parser, isTier: tierTest(this.db) });
+    if (read.records.length === 0) return { read, decoded: null };
+    const decoded = decodeRecords(read.records, {
+      kind: this.kind,
+      url: this.opts.upstream.url,
+      databases: this.databases,
+      parser: this.parser,
+      isTier: tierTest(this.db),
+      rollup: this.rollup,
+    });
     return { read, decoded };
   }
 
@@ -338,6 +365,14 @@ export class Forwarder {
     this.pointsRead += d.points;
     this.bytesRead += read.bytes;
     this.c.deletes += d.deletes;
+    for (const name of d.noRollupTier) {
+      if (this.warnedNoTier.has(name)) continue;
+      this.warnedNoTier.add(name);
+      this.log.warn(
+        { upstream: this.name, db: name, tier: this.rollup?.tier, measurements: [...(this.rollup?.measurements ?? [])] },
+        'forward: database has no such downsampling tier; raw points of the rollup measurements stay local and nothing of them is forwarded',
+      );
+    }
     this.state = 'sending';
     for (const g of d.groups.values()) {
       const n = this.kind === 'remote-write' ? g.samples.ref.length : g.lines.length;
@@ -351,6 +386,8 @@ export class Forwarder {
     // Only now is every point of these records upstream (or dead-lettered).
     const sent = d.points;
     this.c.unrepresentable += d.unrepresentable;
+    this.c.rawKeptLocal += d.rawKeptLocal;
+    this.c.rollupPoints += d.rollupPoints;
     this.c.forwardedPoints += sent;
     this.rate.push({ t: this.now(), n: sent });
     if (this.rate.length > 1000) this.rate.splice(0, 500);
