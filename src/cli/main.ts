@@ -25,6 +25,11 @@ const COMMANDS: Record<string, Command> = {
     spec: async () => (await import('./serve.js')).SERVE_SPEC,
     run: async (argv, io) => (await import('./serve.js')).runServe(argv, io),
   },
+  gateway: {
+    summary: 'Run the edge gateway: serve plus MQTT ingest and store-and-forward',
+    spec: async () => (await import('./gateway.js')).GATEWAY_SPEC,
+    run: async (argv, io) => (await import('./gateway.js')).runGateway(argv, io),
+  },
   retention: {
     summary: "Show or set a database's retention policies and downsampling tiers",
     spec: async () => (await import('./retention.js')).RETENTION_SPEC,

@@ -10,10 +10,10 @@
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { openDatabase, type Database } from '../engine/database.js';
+import { openDatabase, type Database, type OpenOptions } from '../engine/database.js';
 import { CorruptionError } from '../errors.js';
 import { buildServer, packageVersion } from '../server/app.js';
-import { createMetrics } from '../server/metrics.js';
+import { createMetrics, type Metrics } from '../server/metrics.js';
 import { ContinuousQueries } from '../retention/cq.js';
 import { Downsampler, registerDownsamplerMetrics } from '../retention/downsampler.js';
 import { registerScheduleMetrics } from '../retention/metrics.js';
@@ -22,7 +22,7 @@ import { ScheduleRunner } from '../retention/schedule.js';
 import { parseDurationNs } from '../server/prometheus.js';
 import type { FsyncMode } from '../types.js';
 import { repairWal } from '../wal/wal.js';
-import { DATA_DIR_FLAG, formatHelp, logLevelFlag, parseArgs, UsageError, type CliIo, type CommandSpec } from './args.js';
+import { DATA_DIR_FLAG, formatHelp, logLevelFlag, parseArgs, UsageError, type CliIo, type CommandSpec, type ParsedArgs } from './args.js';
 import { acquireLock, LockHeldError, type DataDirLock } from './lock.js';
 import { JsonLogger, type LogLevel } from './log.js';
 
@@ -262,14 +262,14 @@ async function closeHttp(app: FastifyInstance, graceMs: number, log: JsonLogger)
 }
 
 /** A duration flag (`5m`, `90s`, `1h30m`, `500ms`, as Prometheus writes them) in ms. */
-function durationFlag(name: string, v: string): number {
+function durationFlag(name: string, v: string, command = 'serve'): number {
   let ns: number | null = null;
   try {
     ns = /^\d/.test(v) && !/^\d+(\.\d+)?$/.test(v) ? parseDurationNs(v) : null;
   } catch {
     ns = null;
   }
-  if (ns === null || ns <= 0) throw new UsageError(`invalid --${name} "${v}": use a duration such as 30s, 5m or 1h30m`, 'serve');
+  if (ns === null || ns <= 0) throw new UsageError(`invalid --${name} "${v}": use a duration such as 30s, 5m or 1h30m`, command);
   return ns / 1e6;
 }
 
@@ -278,12 +278,48 @@ function displayUrl(host: string, port: number): string {
   return `http://${h}:${port}`;
 }
 
+/** What the database and server are, for ServerExtras.setup. */
+export interface ServerContext {
+  db: Database;
+  dataDir: string;
+  metrics: Metrics;
+  log: JsonLogger;
+}
+
+/** Services a command adds to the server (`strata gateway`: MQTT ingest, forwarders). */
+export interface ExtraServices {
+  /** Fastify plugins registered after the built-in ones. */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Called once the server listens. */
+  start?(): void | Promise<void>;
+  /** Called first on shutdown (before the HTTP server closes), and on a failed start. */
+  stop?(): Promise<void>;
+}
+
+/** Hooks of runServer for commands that are `serve` plus something. */
+export interface ServerExtras {
+  /** Added to the database's OpenOptions (e.g. walHold, admission). */
+  openOptions?(dataDir: string): Partial<OpenOptions>;
+  /** After the database opened and before the HTTP server is built. */
+  setup?(ctx: ServerContext): Promise<ExtraServices>;
+}
+
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const args = parseArgs(SERVE_SPEC, argv, io.env);
   if (args.help) {
     io.stdout.write(formatHelp(SERVE_SPEC));
     return 0;
   }
+  return runServer(SERVE_SPEC, args, io);
+}
+
+/**
+ * The server of `strata serve` and of the commands built on it: `args` parsed against a
+ * spec that has every SERVE_SPEC flag. The extras' services stop before the HTTP server
+ * (so an MQTT ingest or a forwarder never outlives the database it writes or reads).
+ */
+export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, extras: ServerExtras = {}): Promise<number> {
+  const command = spec.name;
   const dataDir = path.resolve(io.cwd, args.string('data-dir')!);
   const port = args.number('port')!;
   const bind = args.string('bind')!;
@@ -291,10 +327,10 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const fsyncIntervalMs = args.number('fsync-interval')!;
   const level = args.string('log-level') as LogLevel;
   const query = {
-    lookbackMs: durationFlag('query-lookback', args.string('query-lookback')!),
+    lookbackMs: durationFlag('query-lookback', args.string('query-lookback')!, command),
     maxSamples: args.number('query-max-samples')!,
     maxSeries: args.number('query-max-series')!,
-    timeoutMs: durationFlag('query-timeout', args.string('query-timeout')!),
+    timeoutMs: durationFlag('query-timeout', args.string('query-timeout')!, command),
   };
   const influxql = {
     maxPoints: args.number('max-select-point')!,
@@ -302,7 +338,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     maxBuckets: args.number('max-select-buckets')!,
     timeoutMs: query.timeoutMs,
   };
-  const rollupEveryMs = durationFlag('rollup-interval', args.string('rollup-interval')!);
+  const rollupEveryMs = durationFlag('rollup-interval', args.string('rollup-interval')!, command);
   const log = new JsonLogger({ stream: io.stderr, level });
   const version = packageVersion();
 
@@ -339,10 +375,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
   let app: FastifyInstance | undefined;
   let runner: ScheduleRunner | undefined;
   let downsampler: Downsampler | undefined;
+  let services: ExtraServices | undefined;
   let code = 0;
   try {
     try {
-      lock = acquireLock(dataDir, 'serve');
+      lock = acquireLock(dataDir, command);
     } catch (err) {
       if (err instanceof LockHeldError) {
         log.error({ dataDir, holder: err.holder.pid, lockFile: err.file }, err.message);
@@ -369,12 +406,13 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
         maxSeries: args.number('max-series'),
         logger: log,
         onFsync: metrics.onFsync,
+        ...extras.openOptions?.(dataDir),
       });
     } catch (err) {
       if (err instanceof CorruptionError) {
         log.error(
           { file: err.file, offset: err.offset, code: err.code },
-          `${err.message}. To start anyway, keeping every record before the damage: strata serve --repair-wal (or strata repair-wal --data-dir ${dataDir})`,
+          `${err.message}. To start anyway, keeping every record before the damage: strata ${command} --repair-wal (or strata repair-wal --data-dir ${dataDir})`,
         );
         return 1;
       }
@@ -399,6 +437,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     downsampler = new Downsampler({ db, dataDir, logger: log });
     registerDownsamplerMetrics(metrics.registry, downsampler);
     runner = new ScheduleRunner({ now: Date.now, jobs: rules ? [cqs, rules] : [cqs], logger: log });
+    if (extras.setup) services = await extras.setup({ db, dataDir, metrics, log });
 
     app = await buildServer({
       db,
@@ -412,6 +451,7 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
       continuousQueries: cqs,
       rules,
       downsampler,
+      ...(services?.plugins ? { plugins: services.plugins } : {}),
     });
     try {
       await app.listen({ port, host: bind });
@@ -427,10 +467,14 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     log.info({ url, port: addr.port, bind, dataDir, fsync, version, pid: process.pid }, `listening on ${url}`);
     runner.start();
     downsampler.start(rollupEveryMs);
+    await services?.start?.();
 
     const why = await stopped;
     log.info({ reason: why }, 'shutting down: finishing in-flight requests');
     const t0 = performance.now();
+    const s = services;
+    services = undefined;
+    await s?.stop?.();
     await closeHttp(app, args.number('shutdown-timeout')!, log);
     app = undefined;
     await runner.stop();
@@ -442,10 +486,11 @@ export async function runServe(argv: string[], io: CliIo): Promise<number> {
     log.info({ ms: Math.round(performance.now() - t0) }, 'stopped cleanly');
     return code;
   } catch (err) {
-    log.error({ err }, `strata serve failed: ${(err as Error).message}`);
+    log.error({ err }, `strata ${command} failed: ${(err as Error).message}`);
     code = 1;
     return code;
   } finally {
+    if (services?.stop) await services.stop().catch((err: unknown) => log.error({ err }, `stopping the ${command} services failed: ${(err as Error).message}`));
     if (app) await app.close().catch(() => {});
     if (runner) await runner.stop().catch(() => {});
     if (downsampler) await downsampler.close().catch(() => {});
