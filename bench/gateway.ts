@@ -22,12 +22,12 @@
 
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { hasMosquitto, startBroker } from '../src/gateway/testing/broker.js';
 import { spawnServer, type ChildServer } from '../test/helpers/child.js';
+import { freePort } from '../src/testing/net.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,17 +43,6 @@ const JSON_OUT = arg('json', '');
 const T0 = 1_700_000_000_000_000_000n;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 function spawn(args: string[]): Promise<ChildServer> {

@@ -17,6 +17,7 @@ import { makeSeriesKey } from '../src/ingest/seriesKey.js';
 import { Postings } from '../src/index/postings.js';
 import { SNAPSHOT_NAME } from '../src/index/seriesFile.js';
 import { SERIES_FILE_NAME, SeriesIndex } from '../src/index/seriesIndex.js';
+import { mulberry32 as rng } from '../src/testing/random.js';
 
 const REGIONS: Record<string, string[]> = {
   'us-east-1': ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1e'],
@@ -30,18 +31,6 @@ const REGIONS: Record<string, string[]> = {
   'sa-east-1': ['sa-east-1a', 'sa-east-1b', 'sa-east-1c'],
 };
 const REGION_NAMES = Object.keys(REGIONS);
-
-/** A small deterministic PRNG (mulberry32), so every run builds the same series. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function devopsKey(i: number, r: () => number): string {
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];

@@ -36,6 +36,7 @@ import { SeriesIndex } from '../src/index/seriesIndex.js';
 import { TEMP_SUFFIX, verifyTsmFile } from '../src/tsm/index.js';
 import { verifyWal } from '../src/wal/wal.js';
 import { spawnServer } from './helpers/child.js';
+import { mulberry32 } from '../src/testing/random.js';
 
 const SEED = Number(process.env.STRATA_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const MEMTABLE_BYTES = 64 * 1024;
@@ -44,17 +45,6 @@ const BASE = 1_700_000_000_000_000_000n;
 const SHARDS = 4;
 const HOSTS = 3;
 const CLIENTS = 6;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

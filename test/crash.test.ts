@@ -16,19 +16,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { testIo } from '../src/cli/testing/io.js';
 import { spawnServer, type ChildServer } from './helpers/child.js';
+import { mulberry32 } from '../src/testing/random.js';
 
 const SEED = Number(process.env.STRATA_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---- the server as a child process ----------------------------------------------------
 

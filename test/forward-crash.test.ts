@@ -7,7 +7,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -16,6 +15,7 @@ import { openDatabase } from '../src/engine/database.js';
 import { exportLineProtocol } from '../src/engine/export.js';
 import { cleanup, setup } from '../src/server/testing/harness.js';
 import { ROOT } from './helpers/child.js';
+import { freePort } from '../src/testing/net.js';
 
 const CHILD = `
 const { openDatabase } = await import(${JSON.stringify(path.join(ROOT, 'src/engine/database.ts'))});
@@ -52,17 +52,6 @@ afterAll(async () => {
   await cleanup();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the gateway child; resolves with the last acknowledged index once `until` is seen
  * in its output (or it exits). */

@@ -11,13 +11,13 @@
 
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasMosquitto, startBroker, type Broker } from '../src/gateway/testing/broker.js';
 import { spawnServer, type ChildServer } from './helpers/child.js';
+import { freePort } from '../src/testing/net.js';
 
 const T0 = 1_700_000_000_000; // ms: message i has time T0 + i
 const DEVICES = 5;
@@ -31,17 +31,6 @@ afterAll(async () => {
   await broker?.stop();
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

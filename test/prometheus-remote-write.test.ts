@@ -23,6 +23,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/engine/database.js';
 import { spawnServer, type ChildServer } from './helpers/child.js';
+import { freePort } from '../src/testing/net.js';
 
 /** The Prometheus binary: $PROMETHEUS_BIN when set (only that), else Debian's or $PATH's. */
 function findPrometheus(): string | null {
@@ -98,17 +99,6 @@ afterAll(async () => {
   }
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;

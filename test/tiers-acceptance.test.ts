@@ -16,6 +16,7 @@ import { instantQuery, rangeQuery } from '../src/query/promql/engine.js';
 import { engineSource } from '../src/query/promql/storage.js';
 import type { QueryOutput } from '../src/query/promql/types.js';
 import { Downsampler } from '../src/retention/downsampler.js';
+import { mulberry32 as rng } from '../src/testing/random.js';
 
 const S = 1_000_000_000n;
 const MIN = 60n * S;
@@ -29,18 +30,6 @@ const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
-
-/** A deterministic pseudo-random sequence (mulberry32), so every run writes the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface HostState {
   usage: number;

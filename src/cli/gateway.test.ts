@@ -12,7 +12,8 @@ import { cleanup, setup } from '../server/testing/harness.js';
 import { parseArgs, UsageError } from './args.js';
 import { formatGatewayStatus, GATEWAY_SPEC, loadGatewayConfig, parseRollupFlag, resolveGatewaySettings } from './gateway.js';
 import { main } from './main.js';
-import { removeTempDirs, tempDir, testIo, type TestIo } from './testing/io.js';
+import { removeTempDirs, tempDir, testIo } from './testing/io.js';
+import { logLines, startServer, waitFor } from './testing/server.js';
 
 const brokers: Broker[] = [];
 afterEach(async () => {
@@ -183,35 +184,7 @@ describe('strata gateway settings', () => {
   });
 });
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function logLines(io: TestIo): Record<string, unknown>[] {
-  return io.err.text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function gateway(argv: string[]) {
-  const ac = new AbortController();
-  const io = testIo({ signal: ac.signal });
-  const done = main(['gateway', '--port', '0', '--bind', '127.0.0.1', ...argv], io);
-  let exited: number | undefined;
-  void done.then((c) => (exited = c));
-  const listening = await waitFor('the listening line', () => {
-    if (exited !== undefined) throw new Error(`gateway exited ${exited}: ${io.err.text}`);
-    return logLines(io).find((l) => String(l.msg).startsWith('listening'));
-  });
-  return { io, url: `http://127.0.0.1:${listening.port as number}`, stop: () => (ac.abort(), done) };
-}
+const gateway = (argv: string[]) => startServer('gateway', argv, {}, 15_000);
 
 interface StatusJson {
   upstreams: { upstream: string; backlog: { bytes: number }; forwardedPoints: number; lastSuccess: string | null }[];

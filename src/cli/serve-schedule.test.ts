@@ -6,39 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from './main.js';
-import { removeTempDirs, tempDir, testIo, type TestIo } from './testing/io.js';
+import { removeTempDirs, tempDir, testIo } from './testing/io.js';
+import { logLines, startServer, waitFor } from './testing/server.js';
 
 afterEach(removeTempDirs);
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-function logLines(io: TestIo): Record<string, unknown>[] {
-  return io.err.text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function serve(argv: string[]) {
-  const ac = new AbortController();
-  const io = testIo({ signal: ac.signal });
-  const done = main(['serve', '--port', '0', '--bind', '127.0.0.1', ...argv], io);
-  let exited: number | undefined;
-  void done.then((c) => (exited = c));
-  const listening = await waitFor('the listening line', () => {
-    if (exited !== undefined) throw new Error(`serve exited ${exited}: ${io.err.text}`);
-    return logLines(io).find((l) => String(l.msg).startsWith('listening'));
-  });
-  return { io, url: `http://127.0.0.1:${listening.port as number}`, stop: () => (ac.abort(), done) };
-}
+const serve = (argv: string[], env: Record<string, string> = {}) => startServer('serve', argv, env);
 
 async function query(url: string, q: string, db = 'd'): Promise<unknown> {
   const res = await fetch(`${url}/query?db=${db}&q=${encodeURIComponent(q)}`, { method: 'POST' });

@@ -3,40 +3,12 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from './main.js';
-import { removeTempDirs, tempDir, testIo, type TestIo } from './testing/io.js';
+import { removeTempDirs, tempDir, testIo } from './testing/io.js';
+import { startServer, waitFor } from './testing/server.js';
 
 afterEach(removeTempDirs);
 
-async function waitFor<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function logLines(io: TestIo): Record<string, unknown>[] {
-  return io.err.text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-}
-
-async function serve(argv: string[], env: Record<string, string> = {}) {
-  const ac = new AbortController();
-  const io = testIo({ env, signal: ac.signal });
-  const done = main(['serve', '--port', '0', '--bind', '127.0.0.1', ...argv], io);
-  let exited: number | undefined;
-  void done.then((c) => (exited = c));
-  const listening = await waitFor('the listening line', () => {
-    if (exited !== undefined) throw new Error(`serve exited ${exited}: ${io.err.text}`);
-    return logLines(io).find((l) => String(l.msg).startsWith('listening'));
-  });
-  const url = `http://127.0.0.1:${listening.port as number}`;
-  return { io, url, stop: () => (ac.abort(), done) };
-}
+const serve = (argv: string[], env: Record<string, string> = {}) => startServer('serve', argv, env);
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

@@ -16,6 +16,7 @@ import { cleanup, setup, type Harness } from '../server/testing/harness.js';
 import { cursorFile, deadLetterFile, Forwarder, readCursor, type ForwarderOptions } from './forward.js';
 import { registerForwardMetrics } from './forwardMetrics.js';
 import { gatewayStatusPlugin } from './status.js';
+import { freePort } from '../testing/net.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 const dirs: string[] = [];
@@ -59,17 +60,6 @@ async function listen(app: FastifyInstance, port = 0): Promise<number> {
 async function central(port = 0): Promise<{ h: Harness; port: number }> {
   const h = await setup();
   return { h, port: await listen(h.app, port) };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function forwarder(db: Database, dataDir: string, url: string, more: Partial<ForwarderOptions> = {}): Forwarder {

@@ -7,6 +7,7 @@ import { Downsampler, registerDownsamplerMetrics, type DownsamplerOptions } from
 import { windowsFromPoints, windowStart, type Windows } from './rollup.js';
 import { floatValues, isNumeric, parseRollupField, windowsOfTier } from './tierWrite.js';
 import { WindowRanges } from './windowRanges.js';
+import { mulberry32 as rng } from '../testing/random.js';
 
 const { tmpDir, openDb, reopen, exportAll } = engineFixture('strata-downsampler-');
 
@@ -28,18 +29,6 @@ function memLogger() {
   const at = (level: string) => (obj: object | string, msg?: string) => void lines.push({ level, obj, msg });
   const logger: Logger = { info: at('info'), warn: at('warn'), error: at('error') };
   return { lines, logger };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../testing/net.js';
 
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 
@@ -18,17 +19,6 @@ export interface Broker {
   port: number;
   /** Stops the broker (SIGTERM by pid, SIGKILL after 2 s) and removes its directory. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function waitForPort(port: number, ms: number): Promise<void> {

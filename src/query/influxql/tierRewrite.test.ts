@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../engine/database.js';
 import { executeQuery, type ExecutedResult } from './execute.js';
 import type { QueryContext } from './result.js';
-import { FakeWatermarks, writeTiered, type RawSeriesData } from '../promql/testing/tierData.js';
+import { FakeWatermarks, offBoundarySeriesArb, writeTiered, type RawSeriesData } from '../promql/testing/tierData.js';
 
 const MIN = 60_000_000_000n;
 const HOUR = 60n * MIN;
@@ -44,29 +44,7 @@ function expectSame(a: ExecutedResult[], b: ExecutedResult[], what: string): voi
   }
 }
 
-function seriesArb(spanMs: number, integer: boolean): fc.Arbitrary<RawSeriesData[]> {
-  const one = (host: string) =>
-    fc
-      .record({
-        gaps: fc.array(fc.integer({ min: 1_000, max: 150_000 }), { minLength: 20, maxLength: 300 }),
-        vals: fc.array(integer ? fc.integer({ min: -1000, max: 1000 }) : fc.integer({ min: -8000, max: 8000 }).map((x) => x / 8), { minLength: 300, maxLength: 300 }),
-        start: fc.integer({ min: 1, max: 59_999 }),
-      })
-      .map(({ gaps, vals, start }): RawSeriesData => {
-        const times: bigint[] = [];
-        const values: number[] = [];
-        let t = start;
-        for (let i = 0; i < gaps.length && t < spanMs; i++) {
-          if (t % 60_000 !== 0) {
-            times.push(T0 + BigInt(t) * 1_000_000n);
-            values.push(vals[i]);
-          }
-          t += gaps[i];
-        }
-        return { tags: { host }, times, values };
-      });
-  return fc.tuple(one('a'), one('b'), one('c')).map((x) => x.filter((s) => s.times.length > 0));
-}
+const seriesArb = (spanMs: number, integer: boolean) => offBoundarySeriesArb(T0, spanMs, integer);
 
 describe('InfluxQL tier reads', () => {
   let dir: string;

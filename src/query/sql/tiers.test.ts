@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../engine/database.js';
 import { Downsampler } from '../../retention/downsampler.js';
-import { FakeWatermarks, writeTiered, type RawSeriesData } from '../promql/testing/tierData.js';
+import { FakeWatermarks, offBoundarySeriesArb, writeTiered, type RawSeriesData } from '../promql/testing/tierData.js';
 import { executeSql, type SqlResult } from './index.js';
 import type { TierReads } from './tiers.js';
 
@@ -38,31 +38,7 @@ function expectSame(got: SqlResult, want: SqlResult, what: string): void {
   );
 }
 
-/** Points of hosts a, b, c, never on a minute boundary; float values are multiples of
- * 1/8 so sums are exact whatever the order they are added in. */
-function seriesArb(spanMs: number, integer: boolean, hosts: string[]): fc.Arbitrary<RawSeriesData[]> {
-  const one = (host: string) =>
-    fc
-      .record({
-        gaps: fc.array(fc.integer({ min: 1_000, max: 150_000 }), { minLength: 20, maxLength: 300 }),
-        vals: fc.array(integer ? fc.integer({ min: -1000, max: 1000 }) : fc.integer({ min: -8000, max: 8000 }).map((x) => x / 8), { minLength: 300, maxLength: 300 }),
-        start: fc.integer({ min: 1, max: 59_999 }),
-      })
-      .map(({ gaps, vals, start }): RawSeriesData => {
-        const times: bigint[] = [];
-        const values: number[] = [];
-        let t = start;
-        for (let i = 0; i < gaps.length && t < spanMs; i++) {
-          if (t % 60_000 !== 0) {
-            times.push(T0 + BigInt(t) * 1_000_000n);
-            values.push(vals[i]);
-          }
-          t += gaps[i];
-        }
-        return { tags: { host }, times, values };
-      });
-  return fc.tuple(...hosts.map(one)).map((x) => x.filter((s) => s.times.length > 0));
-}
+const seriesArb = (spanMs: number, integer: boolean, hosts: string[]) => offBoundarySeriesArb(T0, spanMs, integer, hosts);
 
 function iso(ns: bigint): string {
   return new Date(Number(ns / 1_000_000n)).toISOString();

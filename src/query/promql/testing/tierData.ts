@@ -2,6 +2,7 @@
 // rollups written into a tier policy as the downsampler would (line protocol with
 // `rollup: true`, one point per window at its start), up to a fake watermark.
 
+import fc from 'fast-check';
 import type { Database } from '../../../engine/database.js';
 import { ROLLUP_AGGS, rollupField, windowsFromPoints, type Windows } from '../../../retention/rollup.js';
 import type { TierWatermarks } from '../tierSource.js';
@@ -92,4 +93,33 @@ export async function writeTiered(
     if (body !== '') await db.write(body, { db: name, rp: t.name, rollup: true });
     marks.set(name, t.name, watermark);
   }
+}
+
+/**
+ * Random series of the given hosts starting at `t0` (ns) over `spanMs`, whose points never
+ * fall on a minute boundary (where a tier's `[start, end)` windows and PromQL's `(t - r, t]`
+ * ranges disagree); float values are multiples of 1/8 so sums are exact in any order.
+ */
+export function offBoundarySeriesArb(t0: bigint, spanMs: number, integer: boolean, hosts: string[] = ['a', 'b', 'c']): fc.Arbitrary<RawSeriesData[]> {
+  const one = (host: string) =>
+    fc
+      .record({
+        gaps: fc.array(fc.integer({ min: 1_000, max: 150_000 }), { minLength: 20, maxLength: 300 }),
+        vals: fc.array(integer ? fc.integer({ min: -1000, max: 1000 }) : fc.integer({ min: -8000, max: 8000 }).map((x) => x / 8), { minLength: 300, maxLength: 300 }),
+        start: fc.integer({ min: 1, max: 59_999 }),
+      })
+      .map(({ gaps, vals, start }): RawSeriesData => {
+        const times: bigint[] = [];
+        const values: number[] = [];
+        let t = start;
+        for (let i = 0; i < gaps.length && t < spanMs; i++) {
+          if (t % 60_000 !== 0) {
+            times.push(t0 + BigInt(t) * 1_000_000n);
+            values.push(vals[i]);
+          }
+          t += gaps[i];
+        }
+        return { tags: { host }, times, values };
+      });
+  return fc.tuple(...hosts.map(one)).map((x) => x.filter((s) => s.times.length > 0));
 }
