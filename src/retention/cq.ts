@@ -17,7 +17,7 @@
 // Where Strata differs, on purpose: InfluxDB keeps the last run time in memory only, so a
 // restart forgets missed intervals. Here each CQ's last completed run time is persisted in
 // `<dataDir>/continuous_queries.json` (atomic replace), recorded only after the INTO write
-// returned (writes are fsynced), and on start every missed run happens once, at its own
+// returned and the WAL was synced (whatever the fsync mode), and on start every missed run happens once, at its own
 // time, in order (capped, see schedule.ts). A crash between the write and the record
 // re-runs that one window, which writes the same points at the same times again: the
 // result is as if it had run once.
@@ -229,6 +229,9 @@ export class ContinuousQueries implements ContinuousQueryRegistry, ScheduledJob 
     if (w) {
       try {
         points = await this.execute(q, w.start, w.end, at);
+        // Under --fsync interval/off the INTO write may not be on disk yet: it must be
+        // before the run is recorded as done, or a crash would leave a gap.
+        await this.opts.engine.syncWal();
         this.opts.afterWrite?.({ database: q.database, name: q.name, at });
       } catch (err) {
         if ((err as StrataError).code === 'STRATA_ERR_CLOSED') return false;

@@ -333,6 +333,16 @@ export class RecordingRules implements ScheduledJob {
     s.lastDurationMs = durationMs;
     s.lastPoints = points;
     s.lastError = firstError;
+    // The samples must be on disk (also under --fsync interval/off) before the evaluation
+    // is recorded as done, or a crash would leave a gap the catch-up does not refill.
+    if (points > 0) {
+      try {
+        await engine.syncWal();
+      } catch (err) {
+        if ((err as StrataError).code === 'STRATA_ERR_CLOSED') return false;
+        throw err;
+      }
+    }
     g.lastDone = at;
     this.saveState();
     const fields = { group: g.group.name, db: this.database, at: new Date(at).toISOString(), rules: g.group.rules.length, points, durationMs: Math.round(durationMs * 1000) / 1000 };
