@@ -169,6 +169,16 @@ describe('recording rules on a cron schedule', () => {
       ['every3h', 4, 'ok', D + 21 * H + 15 * M],
       ['morning', 1, 'ok', D + 13 * H],
     ]);
+
+    // The rest of the day and into the next: on time again, each run once.
+    const after: [string, number, number][] = [];
+    for (let t = D + 22 * H + M; t <= D + 24 * H + 30 * M; t += M) {
+      const n = events.length;
+      clock.now = t;
+      await rules.runDue(t);
+      for (const e of events.slice(n)) after.push([e.group, e.at, t]);
+    }
+    expect(after.map(([g, a, t]) => `${g} ${iso(a)} ${t === a}`)).toEqual(['every3h 2024-05-02T00:15:00.000Z true']);
   });
 
   it('leaves out NaN and infinite samples, which the engine cannot store', async () => {
