@@ -105,9 +105,30 @@ function epochDivisor(epoch: string): bigint {
 // ---------------------------------------------------------------------------------------
 // JSON, as Go's encoding/json writes InfluxDB's response structs.
 
-/** Go escapes <, > and & (and U+2028/9) in strings; JSON.stringify does not. */
+const GO_ESCAPED_ALL = /[<>&\u2028\u2029]/g;
+
+/** Go escapes <, > and & (and U+2028/9) in strings; JSON.stringify does not. Applied to
+ * JSON text: those characters can only stand inside its strings. Five indexOf scans are
+ * about five times faster than one regex test over a large answer (15 MB: 1.3 against 6.4 ms). */
+function goEscape(json: string): string {
+  const any =
+    json.indexOf('<') >= 0 || json.indexOf('>') >= 0 || json.indexOf('&') >= 0 || json.indexOf('\u2028') >= 0 || json.indexOf('\u2029') >= 0;
+  return any ? json.replace(GO_ESCAPED_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+}
+
 function jsonString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return goEscape(JSON.stringify(s));
+}
+
+/**
+ * One row of values. JSON.stringify writes numbers as Go does (shortest repr; NaN and ±Inf,
+ * which Go cannot write, become null as in jsonCell), strings, booleans and null, in one
+ * native call instead of one call per cell; it cannot write BigInts (integer fields, epoch
+ * times), so rows holding one go cell by cell.
+ */
+function jsonRow(row: OutCell[]): string {
+  for (let i = 0; i < row.length; i++) if (typeof row[i] === 'bigint') return `[${row.map(jsonCell).join(',')}]`;
+  return goEscape(JSON.stringify(row));
 }
 
 type OutCell = Cell;
@@ -128,13 +149,20 @@ function jsonCell(v: OutCell): string {
   }
 }
 
+/** All rows: one JSON.stringify call for the lot when no cell is a BigInt (one native call
+ * writes a large result about a third faster than one per row), else row by row. */
+function jsonValues(values: OutCell[][]): string {
+  for (const row of values) for (let i = 0; i < row.length; i++) if (typeof row[i] === 'bigint') return `[${values.map(jsonRow).join(',')}]`;
+  return goEscape(JSON.stringify(values));
+}
+
 function jsonSeries(s: ResultSeries): string {
   const parts: string[] = [];
   if (s.name) parts.push(`"name":${jsonString(s.name)}`);
   const tagKeys = s.tags ? Object.keys(s.tags).sort() : [];
   if (tagKeys.length > 0) parts.push(`"tags":{${tagKeys.map((k) => `${jsonString(k)}:${jsonString(s.tags![k])}`).join(',')}}`);
   if (s.columns.length > 0) parts.push(`"columns":[${s.columns.map(jsonString).join(',')}]`);
-  if (s.values.length > 0) parts.push(`"values":[${s.values.map((row) => `[${row.map(jsonCell).join(',')}]`).join(',')}]`);
+  if (s.values.length > 0) parts.push(`"values":${jsonValues(s.values)}`);
   if (s.partial) parts.push('"partial":true');
   return `{${parts.join(',')}}`;
 }

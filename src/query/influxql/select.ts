@@ -590,6 +590,9 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
   if (!plan.ascending && !plan.aggregate && ex.stmt.limit > 0 && condFields.size === 0 && !ex.ctx.maxSeries && !ex.ctx.maxPoints && unit.listSeries) {
     series = newestFirst(ex, unit, [...needed], matcherSets, keepSeries, groupKey, tmin, tmax, loadRange);
   }
+  if (series === null && !plan.aggregate && condFields.size > 0 && unit.heapMerge && !ex.ctx.maxSeries && !ex.ctx.maxPoints) {
+    series = conditionFirst(ex, unit, [...condFields], [...needed].filter((f) => !condFields.has(f)), matcherSets, tmin, tmax);
+  }
   series ??= loadRange(tmin, tmax);
   const kept = seriesCond ? series.filter((s) => keepSeries(s.tags)) : series;
   // Series read: InfluxDB checks max-select-series when it creates the iterators, before
@@ -614,6 +617,134 @@ function loadGroups(ex: Exec, unit: Unit, fields: Field[]): Group[] {
     g.series.push(s);
   }
   return [...groups.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** Rows closer than this (in points of the condition's columns) share one read of the
+ * other fields: a read costs an index lookup, about as much as decoding a few hundred points. */
+const CLUSTER_GAP = 512;
+/** Above this many series, per-series reads of the other fields would cost more in index
+ * lookups than they save: the other fields are then read in one pass as usual. */
+const MAX_LATE_SERIES = 2000;
+
+/**
+ * Raw rows under a field condition (`WHERE usage_user > 90`), read condition first: the
+ * condition's fields over the whole range, then the other fields only around the rows that
+ * pass (late materialisation). On data where passing rows come in runs, as TSBS high-cpu's
+ * random walks above 90 do, most blocks of the other fields are never decoded (there, two
+ * thirds of them). Every column comes back cut to the same time ranges, so the rows are
+ * those of a full read: a row outside the ranges fails the condition, judged on its
+ * condition values or, having none, on none (when that passes, this does not apply).
+ * Null when it does not apply; series without a passing row are left out (they give no rows).
+ */
+function conditionFirst(
+  ex: Exec,
+  unit: Unit,
+  condFields: string[],
+  otherFields: string[],
+  matcherSets: TagMatcher[][],
+  tmin: bigint,
+  tmax: bigint,
+): SeriesRec[] | null {
+  // With one other field the second pass of reads costs about what it saves (measured).
+  if (otherFields.length < 2 || ex.plan.cond === null) return null;
+  const cond = ex.plan.cond;
+  const first: SeriesRec[] = [];
+  for (const ms of matcherSets) first.push(...unit.load(condFields, ms, tmin, tmax));
+  // A series without tags could only be picked out by reading every series: with one (or
+  // very many series) the other fields are read in one pass and joined by series key.
+  if (first.length > MAX_LATE_SERIES || first.some((s) => Object.keys(s.tags).length === 0)) {
+    const byKey = new Map(first.map((s) => [s.key, s]));
+    for (const ms of matcherSets) {
+      for (const x of unit.load(otherFields, ms, tmin, tmax)) {
+        const s = byKey.get(x.key);
+        if (s) for (const [f, c] of x.cols) s.cols.set(f, c);
+        else byKey.set(x.key, x);
+      }
+    }
+    return [...byKey.values()];
+  }
+  const out: SeriesRec[] = [];
+  for (const s of first) {
+    const row = new AlignedRow(s, condFields);
+    const test = compileExpr(cond, rowRef(unit, row, s.tags, ''), ex.res, MATH);
+    if (test() === true) return null; // no row has been read yet: all condition values are null
+    const shared = sharedTimes(row.cols);
+    const times = shared ?? unionTimes(row.cols);
+    // Runs of passing rows as [first, last] index pairs into `times`.
+    const runs: number[] = [];
+    let open = -1;
+    let last = -1;
+    for (let i = 0; i < times.length; i++) {
+      if (shared !== null) row.atIndex(i);
+      else row.at(times[i]);
+      if (test() !== true) continue;
+      if (open >= 0 && i - last <= CLUSTER_GAP) {
+        last = i;
+        continue;
+      }
+      if (open >= 0) runs.push(open, last);
+      open = last = i;
+    }
+    if (open < 0) continue;
+    runs.push(open, last);
+    checkDeadline(ex);
+    // The other fields of exactly this series (equal tags may also match series with more tags).
+    const exact: TagMatcher[] = Object.entries(s.tags).map(([key, value]) => ({ key, op: '=', value }));
+    const pieces = new Map<string, Col[]>();
+    for (let r = 0; r < runs.length; r += 2) {
+      for (const x of unit.load(otherFields, exact, times[runs[r]], times[runs[r + 1]])) {
+        if (x.key !== s.key) continue;
+        for (const [f, c] of x.cols) {
+          const l = pieces.get(f);
+          if (l) l.push(c);
+          else pieces.set(f, [c]);
+        }
+      }
+    }
+    const cols = new Map<string, Col>();
+    for (const [f, c] of s.cols) {
+      const parts: Col[] = [];
+      for (let r = 0; r < runs.length; r += 2) {
+        const from = lowerBound(c.times, times[runs[r]]);
+        const to = upperBound(c.times, times[runs[r + 1]]);
+        if (to > from) parts.push(sliceCol(c, from, to));
+      }
+      cols.set(f, parts.length > 0 ? concatCols(c.type, parts) : sliceCol(c, 0, 0));
+    }
+    for (const [f, parts] of pieces) cols.set(f, concatCols(parts[0].type, parts));
+    out.push({ key: s.key, tags: s.tags, cols });
+  }
+  return out;
+}
+
+function sliceCol(c: Col, from: number, to: number): Col {
+  return { type: c.type, times: c.times.subarray(from, to), values: c.values.slice(from, to) as ColumnValues };
+}
+
+/** Columns of one field over disjoint ascending ranges, as one. */
+function concatCols(type: string, parts: Col[]): Col {
+  if (parts.length === 1) return parts[0];
+  let n = 0;
+  for (const p of parts) n += p.times.length;
+  const times = new BigInt64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    times.set(p.times, at);
+    at += p.times.length;
+  }
+  let values: ColumnValues;
+  if (Array.isArray(parts[0].values)) values = parts.flatMap((p) => p.values as string[]);
+  else {
+    const typed = parts.map((p) => p.values as Float64Array);
+    const out = new (typed[0].constructor as Float64ArrayConstructor)(n);
+    at = 0;
+    for (const v of typed) {
+      out.set(v, at);
+      at += v.length;
+    }
+    values = out;
+  }
+  return { type, times, values };
 }
 
 /** `k = 'a' OR k = 'b' ...` (any nesting of OR and parentheses, one tag key, no empty value): the key and its values. */
@@ -779,6 +910,14 @@ class AlignedRow {
       this.cur[i] = h === t ? cellAt(c, k) : null;
     }
   }
+  /**
+   * `at(times[k])` when every column is present and shares `times` (see sharedTimes): the
+   * index is the row, so no time is compared or read. `which` limits it to those columns.
+   */
+  atIndex(k: number, which?: Int32Array): void {
+    if (which === undefined) for (let i = 0; i < this.cols.length; i++) this.cur[i] = cellAt(this.cols[i] as Col, k);
+    else for (let j = 0; j < which.length; j++) this.cur[which[j]] = cellAt(this.cols[which[j]] as Col, k);
+  }
   get(name: string): Cell | undefined {
     const i = this.pos.get(name);
     return i === undefined ? undefined : this.cur[i];
@@ -840,10 +979,38 @@ function upperBound(times: BigInt64Array, t: bigint): number {
   return lo;
 }
 
+/** Whether two time columns hold the same times, compared as 32-bit words (reading a
+ * BigInt64Array allocates a BigInt per element; its byteOffset is a multiple of 8). */
+function sameTimes(a: BigInt64Array, b: BigInt64Array): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const x = new Int32Array(a.buffer, a.byteOffset, a.length * 2);
+  const y = new Int32Array(b.buffer, b.byteOffset, b.length * 2);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
+ * The times every column shares, or null when a column is missing or its times differ.
+ * Fields written in one line share their times (the usual case: a TSBS cpu row, a
+ * Telegraf metric), and then rows can be walked by index instead of merged by time.
+ */
+function sharedTimes(cols: (Col | undefined)[]): BigInt64Array | null {
+  if (cols.length === 0 || cols[0] === undefined) return null;
+  const t = cols[0].times;
+  for (let i = 1; i < cols.length; i++) {
+    const c = cols[i];
+    if (c === undefined || !sameTimes(t, c.times)) return null;
+  }
+  return t;
+}
+
 function unionTimes(cols: (Col | undefined)[]): BigInt64Array {
   const present = cols.filter((c): c is Col => c !== undefined && c.times.length > 0);
   if (present.length === 0) return new BigInt64Array(0);
   if (present.length === 1) return present[0].times;
+  // Equal columns (fields written together) need no sort: BigInt64Array.sort is slow.
+  if (sharedTimes(present) !== null) return present[0].times;
   let n = 0;
   for (const c of present) n += c.times.length;
   const all = new BigInt64Array(n);
@@ -877,17 +1044,30 @@ function rawRows(ex: Exec, unit: Unit, g: Group, fields: Field[]): Cell[][] {
   // Rows past OFFSET + LIMIT of one series cannot reach the answer (ascending order).
   const perSeriesMax = plan.ascending && stmt.limit > 0 ? stmt.offset + stmt.limit : Infinity;
   const nf = fields.length;
+  // Aligned rows (below) read the condition's columns first and the others only for rows
+  // that pass: a selective WHERE then skips most of the cells.
+  const condCols = Int32Array.from(names.flatMap((nm, i) => (condNames.has(nm) ? [i] : [])));
+  const restCols = Int32Array.from(names.flatMap((nm, i) => (condNames.has(nm) ? [] : [i])));
   for (const s of g.series) {
     const row = new AlignedRow(s, names);
-    const times = unionTimes(auxNames.map((n) => s.cols.get(n)));
+    // When every column read (selected and in the condition) has the same times, the
+    // row at index i is index i of each column: no time merge per row.
+    const shared = auxNames.length > 0 ? sharedTimes(row.cols) : null;
+    const times = shared ?? unionTimes(auxNames.map((n) => s.cols.get(n)));
     const getters = fields.map((f) => compileExpr(f.expr, rowRef(unit, row, s.tags, null), ex.res, MATH));
     const test = cond ? compileExpr(cond, rowRef(unit, row, s.tags, ''), ex.res, MATH) : null;
     const end = upperBound(times, plan.tmax);
     let n = 0;
     for (let i = lowerBound(times, plan.tmin); i < end && n < perSeriesMax; i++) {
+      if (shared === null) {
+        row.at(times[i]);
+        if (test && test() !== true) continue;
+      } else if (test) {
+        row.atIndex(i, condCols);
+        if (test() !== true) continue;
+        row.atIndex(i, restCols);
+      } else row.atIndex(i);
       const t = times[i];
-      row.at(t);
-      if (test && test() !== true) continue;
       const r = new Array<Cell>(nf + 1);
       r[0] = t;
       for (let f = 0; f < nf; f++) r[f + 1] = finite(getters[f]());
