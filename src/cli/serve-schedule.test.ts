@@ -62,6 +62,9 @@ describe('strata serve schedules', () => {
       const stats = (await (await fetch(`${s.url}/admin/rollups`)).json()) as { tiers: { tier: string; watermark: string }[] };
       expect(stats.tiers).toMatchObject([{ tier: 'autogen:1m' }]);
       expect(BigInt(stats.tiers[0].watermark)).toBeGreaterThanOrEqual(BigInt(t0 + 120 * MIN) * 1_000_000n);
+      // The rollup fields (value_min, ...) are not offered as metrics of their own.
+      const names = (await (await fetch(`${s.url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
+      expect(names.data).toEqual(['m']);
       const at = (t0 + 60 * MIN) / 1000;
       const ask = (q: string) => fetch(`${s.url}/api/v1/query?query=${encodeURIComponent(q)}&time=${at}`);
       const tiered = await ask('avg_over_time(m[10m])');

@@ -56,6 +56,7 @@ import { decodeDeleteRecord, encodeDeleteRecord, RECORD_DELETE, type DeleteSpec 
 import { MAX_TIME, MIN_TIME, ShardTombstones, TombstoneRegistry } from './tombstones.js';
 import { wordsOf } from '../int64.js';
 import { dropExpired } from './retention.js';
+import { ROLLUP_AGGS } from '../retention/rollup.js';
 
 export type { DeleteRequest, DeleteResult, DropSeriesRequest };
 
@@ -620,6 +621,27 @@ export class Database {
     const out: Record<string, string> = {};
     for (const [f, t] of this.stores.get(db)?.schema.get(measurement) ?? []) out[f] = fieldTypeName(t);
     return out;
+  }
+
+  /**
+   * fieldTypes() without the fields the downsampler writes into tiers (`<f>_min`, ...,
+   * src/retention/rollup.ts) when the database has tiers: field types are per measurement
+   * across policies, and a query language that lists metrics (PromQL's metadata) should
+   * not offer names that exist only in rollups. A raw field named like a rollup field of
+   * another raw field is hidden too when the database has tiers (it clashes with the
+   * rollups anyway; see docs/retention.md).
+   */
+  rawFieldTypes(db: string, measurement: string): Record<string, string> {
+    const types = this.fieldTypes(db, measurement);
+    const meta = this.meta.get(db);
+    if (!meta || !Object.values(meta.rps).some((p) => p.rollupOf !== undefined)) return types;
+    for (const f of Object.keys(types)) {
+      const i = f.lastIndexOf('_');
+      if (i <= 0) continue;
+      const source = types[f.slice(0, i)];
+      if ((ROLLUP_AGGS as readonly string[]).includes(f.slice(i + 1)) && (source === 'float' || source === 'integer' || source === 'unsigned')) delete types[f];
+    }
+    return types;
   }
 
   stats(): EngineStats {

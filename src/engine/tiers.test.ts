@@ -92,6 +92,19 @@ describe('downsampling tiers in the catalogue', () => {
     await db.close();
   });
 
+  it('rawFieldTypes leaves out the rollup fields of a database with tiers, and nothing elsewhere', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('cpu usage=1,busy=true,note_min="x" 0', { db: 'd' });
+    await db.setTiers('d', 'autogen', [{ resolution: MIN, duration: 0n }]);
+    await db.write('cpu usage_min=1,usage_count=1i,usage_tlast=0i 0', { db: 'd', rp: 'autogen:1m', rollup: true });
+    expect(Object.keys(db.fieldTypes('d', 'cpu')).sort()).toEqual(['busy', 'note_min', 'usage', 'usage_count', 'usage_min', 'usage_tlast']);
+    // note_min stays: "note" is not a numeric field, so nothing is rolled up from it.
+    expect(db.rawFieldTypes('d', 'cpu')).toEqual({ busy: 'boolean', note_min: 'string', usage: 'float' });
+    await db.write('mem free=1,free_min=0 0', { db: 'plain' });
+    expect(db.rawFieldTypes('plain', 'mem')).toEqual({ free: 'float', free_min: 'float' });
+    await db.close();
+  });
+
   it('tells write observers the span of what was stored, and nothing for rejected lines', async () => {
     const db = await openDb({ dataDir: tmpDir() });
     const seen: [string, string, bigint, bigint][] = [];

@@ -148,8 +148,9 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
       const metric = eq.value;
       if (metric === '' || !accept(metric)) return [];
       const tryPair = (measurement: string, field: string): void => {
-        // fieldTypes is a map lookup ({} for an unknown measurement): no listing.
-        const type = db.fieldTypes(name, measurement)[field];
+        // A map lookup ({} for an unknown measurement): no listing. Rollup fields of
+        // downsampling tiers are not metrics of their own (rawFieldTypes).
+        const type = db.rawFieldTypes(name, measurement)[field];
         if (type !== undefined && NUMERIC.has(type) && metricName(measurement, field) === metric) add(measurement, field, metric);
       };
       tryPair(metric, 'value');
@@ -158,7 +159,7 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
       }
     } else {
       for (const measurement of db.measurements(name)) {
-        const types = db.fieldTypes(name, measurement);
+        const types = db.rawFieldTypes(name, measurement);
         for (const field of Object.keys(types).sort()) {
           if (!NUMERIC.has(types[field])) continue;
           const metric = metricName(measurement, field);
@@ -293,7 +294,7 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
     const out = new Map<string, Set<string>>();
     for (const name of databases()) {
       for (const m of db.measurements(name)) {
-        const types = db.fieldTypes(name, m);
+        const types = db.rawFieldTypes(name, m);
         for (const f of Object.keys(types)) {
           if (!NUMERIC.has(types[f])) continue;
           const metric = metricName(m, f);
