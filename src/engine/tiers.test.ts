@@ -92,6 +92,23 @@ describe('downsampling tiers in the catalogue', () => {
     await db.close();
   });
 
+  it('expires a tier by its own duration, like any policy, while raw points and other tiers stay', async () => {
+    let clock = 100n * DAY;
+    const db = await openDb({ dataDir: tmpDir(), now: () => clock, retentionCheckMs: 0 });
+    await db.createDatabase('d');
+    await db.setTiers('d', 'autogen', [{ resolution: MIN, duration: DAY }, { resolution: HOUR, duration: 0n }]);
+    const t = clock - 12n * HOUR;
+    await db.write(`cpu v=1 ${t}`, { db: 'd' });
+    await db.write(`cpu v_min=1 ${t}`, { db: 'd', rp: 'autogen:1m', rollup: true });
+    await db.write(`cpu v_min=1 ${t}`, { db: 'd', rp: 'autogen:1h', rollup: true });
+    await db.flush();
+    clock += 2n * DAY;
+    expect((await db.enforceRetention()).shards).toBeGreaterThan(0);
+    const count = (rp: string) => db.select({ db: 'd', rp, measurement: 'cpu' }).reduce((n, c) => n + c.times.length, 0);
+    expect([count('autogen'), count('autogen:1m'), count('autogen:1h')]).toEqual([1, 0, 1]);
+    await db.close();
+  });
+
   it('rawFieldTypes leaves out the rollup fields of a database with tiers, and nothing elsewhere', async () => {
     const db = await openDb({ dataDir: tmpDir() });
     await db.write('cpu usage=1,busy=true,note_min="x" 0', { db: 'd' });
