@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blockLayout, decodeBlock, decodeBlockTimes, encodeBlock, MAX_BLOCK_POINTS } from './block.js';
+import { blockLayout, decodeBlock, decodeBlockFloat, decodeBlockTimes, encodeBlock, MAX_BLOCK_POINTS } from './block.js';
 import { ByteWriter } from './bytes.js';
 import { BlockDecodeError } from './errors.js';
 import { boolColumn, floatColumn, int64Column, stringColumn, timeColumn, toFloat64Array, uint64Column } from './testing/arbitraries.js';
@@ -62,6 +62,23 @@ describe('block', () => {
         expect(6 + layout.timesBytes + layout.valuesBytes).toBe(b.length);
       }),
       { numRuns: 10_000 },
+    );
+  });
+
+  it('decodeBlockFloat gives decodeBlock\'s float values from a block at any byte offset', () => {
+    // The TSM reader decodes blocks in place in its read buffer, at any alignment; the
+    // integer unpackers read it with unaligned 32-bit loads (intpack.ts, sparse.ts).
+    fc.assert(
+      fc.property(floatColumn, fc.integer({ min: 0, max: 7 }), (v, k) => {
+        const values = toFloat64Array(v);
+        const times = BigInt64Array.from(values, (_, i) => BigInt(i) * 10_000_000_000n);
+        const b = encode({ type: FLOAT, times, values });
+        const host = new Uint8Array(k + b.length + 16).fill(0xa5);
+        host.set(b, k);
+        const d = decodeBlockFloat(host.subarray(k, k + b.length));
+        expect(sameWords(words(d.values), words(decodeBlock(b).values as Float64Array))).toBe(true);
+      }),
+      { numRuns: 3000 },
     );
   });
 

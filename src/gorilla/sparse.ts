@@ -159,6 +159,8 @@ export function readZfSum(r: ByteReader, out: Uint32Array, from: number, n: numb
   const nbits = (r.end - start) * 8;
   const to = from + n;
   const limit = b.length - 14;
+  // unaligned little-endian 32-bit loads in place of four byte loads (intpack.ts readPackSum)
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
   let plo = out[2 * from - 2];
   let phi = out[2 * from - 1];
   if (ordered) {
@@ -172,7 +174,7 @@ export function readZfSum(r: ByteReader, out: Uint32Array, from: number, n: numb
     let q = start + (p >>> 3);
     if (q > limit) break;
     let sh = p & 7;
-    const x = (b[q] | (b[q + 1] << 8) | (b[q + 2] << 16)) >>> sh;
+    const x = dv.getUint32(q, true) >>> sh;
     if ((x & 1) !== 0) {
       let len: number;
       if ((x & 2) === 0) {
@@ -184,11 +186,12 @@ export function readZfSum(r: ByteReader, out: Uint32Array, from: number, n: numb
       }
       q = start + (p >>> 3);
       sh = p & 7;
-      const b4 = b[q + 4];
-      let zlo = ((b[q] | (b[q + 1] << 8) | (b[q + 2] << 16) | (b[q + 3] << 24)) >>> sh) | ((b4 << 1) << (31 - sh));
+      // bytes q..q+3 and q+4..q+7; (w1 << 1) << (31 - sh) keeps w1's low sh bits (of byte q+4)
+      const w1 = dv.getUint32(q + 4, true);
+      let zlo = (dv.getUint32(q, true) >>> sh) | ((w1 << 1) << (31 - sh));
       let zhi = 0;
       if (len <= 32) zlo &= -1 >>> (32 - len);
-      else zhi = (((b4 | (b[q + 5] << 8) | (b[q + 6] << 16) | (b[q + 7] << 24)) >>> sh) | ((b[q + 8] << 1) << (31 - sh))) & (-1 >>> (64 - len));
+      else zhi = ((w1 >>> sh) | ((b[q + 8] << 1) << (31 - sh))) & (-1 >>> (64 - len));
       p += len;
       const m = -(zlo & 1);
       const dlo = (((zlo >>> 1) | (zhi << 31)) ^ m) >>> 0;

@@ -31,6 +31,8 @@ export interface TsmColumn {
 
 /** Most blocks readFloat reads with one read. */
 const MAX_RUN_BLOCKS = 64;
+/** Largest read buffer a reader keeps between reads (scratchOf()). */
+const SCRATCH_MAX = 1 << 20;
 
 /** A numeric column as PromQL reads it (TsmReader.readFloat). */
 export interface TsmFloatColumn {
@@ -53,6 +55,8 @@ export class TsmReader {
   private readonly cache: BlockCache | undefined;
   private msIndex: { minMs: Float64Array; maxMs: Float64Array } | null = null;
   private floatKeys: (string | undefined)[] | null = null;
+  /** The read buffer of rawBlocks() (scratchOf()). */
+  private scratch: Buffer | null = null;
 
   private constructor(path: string, fd: number, size: number, ix: TsmIndex, cache: BlockCache | undefined) {
     this.path = path;
@@ -316,15 +320,15 @@ export class TsmReader {
 
   /**
    * The bytes of blocks [b, e) (each without its CRC), CRC-checked), adjacent in the file,
-   * with one read. A run cut short by the end of the file is read block by block, so the
+   * with one read into the reader's read buffer (scratchOf()): the bytes are valid only until
+   * the next call. A run cut short by the end of the file is read block by block, so the
    * error names the block that is cut.
    */
   private rawBlocks(b: number, e: number): Buffer[] {
     this.ensureOpen();
     const ix = this.ix;
     const start = ix.offset[b];
-    if (e - b === 1) return [this.rawBlock(this.ref(b))];
-    const frame = Buffer.allocUnsafe(ix.offset[e] - start);
+    const frame = this.scratchOf(ix.offset[e] - start);
     const n = readFully(this.fd, frame, start);
     if (n < frame.length) {
       const out: Buffer[] = [];
@@ -343,6 +347,20 @@ export class TsmReader {
       out.push(frame.subarray(at + BLOCK_CRC_SIZE, to));
     }
     return out;
+  }
+
+  /**
+   * `n` bytes of this reader's read buffer, for rawBlocks(): readFloat decodes each run's
+   * blocks into memory of their own before it reads the next run, so one buffer serves all
+   * reads. A fresh buffer per run is off-heap memory that V8 counts towards starting a full
+   * GC (~2 MB per cpu-max-all-8 query, a third of what the query allocates off-heap), and
+   * is allocated, freed and faulted in anew each time. Runs above SCRATCH_MAX bytes get a
+   * buffer of their own, so a reader keeps at most that much.
+   */
+  private scratchOf(n: number): Buffer {
+    if (n > SCRATCH_MAX) return Buffer.allocUnsafeSlow(n);
+    if (this.scratch === null || this.scratch.length < n) this.scratch = Buffer.allocUnsafeSlow(Math.max(n, 64 * 1024));
+    return this.scratch.subarray(0, n);
   }
 
   /** Decodes and checks block b from its bytes, and caches it. */

@@ -127,6 +127,33 @@ function isStale(words: Uint32Array, i: number): boolean {
   return words[2 * i] === SLO && words[2 * i + 1] === SHI;
 }
 
+/**
+ * The first index j >= i with times[j] > x (times ascending), or len: what
+ * `while (i < len && times[i] <= x) i++` gives, by galloping then bisecting (Bentley & Yao,
+ * "An almost optimal algorithm for unbounded searching", 1976). A step that moves a window
+ * over a few samples costs a few comparisons, one over thousands (an hourly step over 10 s
+ * samples) ~2 log2 of them instead of one per sample.
+ */
+function firstAfter(times: Float64Array, i: number, len: number, x: number): number {
+  if (i >= len || !(times[i] <= x)) return i;
+  // invariant: times[a] <= x; b === len or times[b] > x once the gallop stops
+  let a = i;
+  let gap = 1;
+  let b = i + 1;
+  while (b < len && times[b] <= x) {
+    a = b;
+    gap *= 2;
+    b = a + gap;
+  }
+  if (b > len) b = len;
+  while (b - a > 1) {
+    const m = (a + b) >>> 1;
+    if (times[m] <= x) a = m;
+    else b = m;
+  }
+  return b;
+}
+
 function wordsOf(a: Float64Array): Uint32Array {
   return new Uint32Array(a.buffer, a.byteOffset, a.length * 2);
 }
@@ -1733,8 +1760,8 @@ export class Evaluator {
         const t = this.start + i * this.interval;
         const ref = (arg.at ?? t) - arg.offset;
         const rs = ref - arg.range;
-        while (hi < len && times[hi] <= ref) hi++;
-        while (lo < len && times[lo] <= rs) lo++;
+        hi = firstAfter(times, hi, len, ref);
+        lo = firstAfter(times, lo, len, rs);
         if (lo >= hi) continue;
         if (present) {
           present[i] = 1;
