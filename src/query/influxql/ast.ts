@@ -622,6 +622,23 @@ export type Statement =
 // ---------------------------------------------------------------------------------------
 // Small constructors (used by the parser and handy in tests and rewrites).
 
+/** Whether `e` holds a `$name` parameter still to be bound. */
+export function hasParams(e: Expr | null): boolean {
+  if (e === null) return false;
+  switch (e.type) {
+    case 'BoundParameter':
+      return true;
+    case 'BinaryExpr':
+      return hasParams(e.lhs) || hasParams(e.rhs);
+    case 'ParenExpr':
+      return hasParams(e.expr);
+    case 'Call':
+      return e.args.some(hasParams);
+    default:
+      return false;
+  }
+}
+
 export function varRef(val: string, dataType: DataType = 'unknown'): VarRef {
   return { type: 'VarRef', val, dataType };
 }

@@ -16,6 +16,7 @@
 // parallel merge groups.
 
 import type { BinaryOp, Call, Expr, Field, Measurement, SelectStatement, SubQuery, VarRef } from './ast.js';
+import { hasParams } from './ast.js';
 import type { Cell, QueryContext, ResultSeries } from './result.js';
 import type { ColumnValues, TagMatcher } from '../../types.js';
 import { aggregate, AggregateError, aggregateType, SELECTORS, type OutPoint, type PointList } from './aggregates.js';
@@ -365,22 +366,6 @@ function bindParams(e: Expr | null, params: Record<string, unknown> | undefined)
       return { ...e, args: e.args.map((a) => bindParams(a, params) as Expr) };
     default:
       return e;
-  }
-}
-
-function hasParams(e: Expr | null): boolean {
-  if (e === null) return false;
-  switch (e.type) {
-    case 'BoundParameter':
-      return true;
-    case 'BinaryExpr':
-      return hasParams(e.lhs) || hasParams(e.rhs);
-    case 'ParenExpr':
-      return hasParams(e.expr);
-    case 'Call':
-      return e.args.some(hasParams);
-    default:
-      return false;
   }
 }
 
@@ -1770,7 +1755,6 @@ function linear(buckets: { start: bigint; pts: OutPoint[] }[], bi: number, t: bi
   if (outType === 'integer' || outType === 'unsigned') return BigInt(Math.trunc(v));
   return v;
 }
-
 
 // ---------------------------------------------------------------------------------------
 // SELECT ... INTO.

@@ -17,6 +17,7 @@
 // (the tier keeps them as floats), so the result is what the raw query returns.
 
 import type { BinaryExpr, Call, Expr, Measurement, SelectStatement } from './ast.js';
+import { hasParams } from './ast.js';
 import { conditionExpr, varRefs } from './condition.js';
 import { columnNames, mod } from './plan.js';
 import type { Cell, QueryContext, ResultSeries } from './result.js';
@@ -189,22 +190,6 @@ function planTierRead(ctx: QueryContext, stmt: SelectStatement, watermarks: Tier
   // fill(linear) interpolates across the split: only when the tier answers everything.
   if (stmt.fill === 'linear' && split <= tmax) return null;
   return { db, measurement: src, tier: chosen.name, resolution: chosen.resolution, interval, offset, tmin, tmax, split, tagCond: cond.expr, calls };
-}
-
-function hasParams(e: Expr | null): boolean {
-  if (e === null) return false;
-  switch (e.type) {
-    case 'BoundParameter':
-      return true;
-    case 'BinaryExpr':
-      return hasParams(e.lhs) || hasParams(e.rhs);
-    case 'ParenExpr':
-      return hasParams(e.expr);
-    case 'Call':
-      return e.args.some(hasParams);
-    default:
-      return false;
-  }
 }
 
 /** The tier's cells as the raw query types them: counts 0 under fill(null), integer fields' values integers. */
