@@ -37,6 +37,7 @@
 import { BitReader, BitWriter, bitLen } from './bits.js';
 import { zigzag64Len, type ByteReader, type ByteWriter } from './bytes.js';
 import { readZf, readZfSum, readZr, writeZf, writeZr, zfPlan, zrPlan } from './sparse.js';
+import { kernels } from '../wasm/index.js';
 
 export const MINIBLOCK = 128;
 /** Packing kind bytes; 1..64 are ZF widths. */
@@ -312,6 +313,24 @@ function readZz(r: ByteReader, out: Uint32Array, from: number, n: number): void 
  * streams; other packings take those steps one after another.
  */
 export function readPackSum(r: ByteReader, out: Uint32Array, from: number, n: number, ordered: boolean): void {
+  const kind = r.pos < r.end ? r.buf[r.pos] : -1;
+  // the WebAssembly kernels for ZZ and ZF; a stream they refuse is read below, which throws
+  // the precise error
+  if (kind === PACK_ZZ || (kind >= 1 && kind <= 64)) {
+    const at =
+      kind === PACK_ZZ
+        ? kernels.zzSum(r.buf, r.pos + 1, r.end, out, from, n, ordered)
+        : kernels.zfSum(r.buf, r.pos + 1, r.end, kind, out, from, n, ordered);
+    if (at >= 0) {
+      r.pos = at;
+      return;
+    }
+  }
+  readPackSumJs(r, out, from, n, ordered);
+}
+
+/** readPackSum() in JavaScript only (the reference the kernels are tested against). */
+export function readPackSumJs(r: ByteReader, out: Uint32Array, from: number, n: number, ordered: boolean): void {
   const kind = r.pos < r.end ? r.buf[r.pos] : -1;
   if (kind >= 1 && kind <= 64) {
     r.pos++;

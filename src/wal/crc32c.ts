@@ -9,6 +9,8 @@
 // loop iteration fold 8 input bytes with 8 independent lookups instead of 8 dependent ones.
 // Tables are Int32Array so V8 keeps every value an untagged int32 in the hot loop.
 
+import { kernels } from '../wasm/index.js';
+
 const POLY = 0x82f63b78;
 
 function makeTables(): Int32Array[] {
@@ -36,6 +38,16 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length, seed = 0): 
   if (start < 0 || end > buf.length || start > end) {
     throw new RangeError(`crc32c: range [${start}, ${end}) is outside a buffer of ${buf.length} bytes`);
   }
+  // the WebAssembly kernel (the same tables, ~0.6 ns a byte against ~1.1 here) once the
+  // bytes outweigh copying them into its memory
+  return end - start >= KERNEL_MIN_BYTES ? kernels.crc32c(buf, start, end, seed) : crc32cJs(buf, start, end, seed);
+}
+
+/** Below this many bytes crc32c() stays in JavaScript (measured: the kernel is slower at 64, faster at 512). */
+const KERNEL_MIN_BYTES = 256;
+
+/** crc32c() in JavaScript only (the reference the kernel is tested against); no range check. */
+export function crc32cJs(buf: Uint8Array, start: number, end: number, seed: number): number {
   let c = ~seed | 0;
   let i = start;
   const end8 = start + ((end - start) & ~7);
