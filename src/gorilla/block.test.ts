@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { blockLayout, decodeBlock, decodeBlockFloat, decodeBlockTimes, encodeBlock, MAX_BLOCK_POINTS } from './block.js';
+import { blockLayout, decodeBlock, decodeBlockFloat, decodeBlockTimes, encodeBlock, floorMsOfWords, MAX_BLOCK_POINTS } from './block.js';
 import { ByteWriter } from './bytes.js';
 import { BlockDecodeError } from './errors.js';
 import { boolColumn, floatColumn, int64Column, stringColumn, timeColumn, toFloat64Array, uint64Column } from './testing/arbitraries.js';
@@ -175,5 +175,23 @@ describe('block', () => {
       expect(() => decodeBlock(patch(6, 0x7f))).toThrow(/timestamp encoding/);
       expect(() => decodeBlock(new Uint8Array(0))).toThrow(BlockDecodeError);
     });
+  });
+});
+
+describe('floorMsOfWords', () => {
+  it('is floor(t / 1e6) for every int64, as BigInt division gives it', () => {
+    const floorDiv = (t: bigint): number => {
+      const q = t / 1_000_000n;
+      return Number(t < 0n && q * 1_000_000n !== t ? q - 1n : q);
+    };
+    const near = fc.tuple(fc.bigInt({ min: -(2n ** 63n) / 1_000_000n, max: (2n ** 63n - 1n) / 1_000_000n }), fc.integer({ min: -2, max: 2 }));
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), near.map(([k, d]) => k * 1_000_000n + BigInt(d))), (t) => {
+        t = BigInt.asIntN(64, t);
+        const w = new Uint32Array(new BigInt64Array([t]).buffer);
+        expect(floorMsOfWords(w[0], w[1] | 0)).toBe(floorDiv(t));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -247,6 +247,20 @@ export function decodeBlockFloat(buf: Uint8Array, values?: Float64Array): Decode
   return guard(() => floatBlock(buf, values));
 }
 
+/**
+ * floor(t / 1e6) of an int64 ns time t given as its low word (unsigned) and high word
+ * (signed), exactly and without BigInt: t = shi * 4294 * 1e6 + (shi * 967296 + lo), and the
+ * second term stays far below 2^53.
+ */
+export function floorMsOfWords(lo: number, shi: number): number {
+  const x = shi * 967296 + lo;
+  let q = Math.floor(x * 1e-6);
+  const rem = x - q * 1e6;
+  if (rem < 0) q -= 1;
+  else if (rem >= 1e6) q += 1;
+  return shi * 4294 + q;
+}
+
 function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
   const r = new ByteReader(buf, 0, buf.length);
   const version = r.u8();
@@ -303,12 +317,7 @@ function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
       if (i > 0 && !(shi > phi || (shi === phi && lo > plo))) ascending = false;
       plo = lo;
       phi = shi;
-      const x = shi * 967296 + lo;
-      let q = Math.floor(x * 1e-6);
-      const rem = x - q * 1e6;
-      if (rem < 0) q -= 1;
-      else if (rem >= 1e6) q += 1;
-      times[i] = shi * 4294 + q;
+      times[i] = floorMsOfWords(lo, shi);
     }
   }
   r.pos += len;
