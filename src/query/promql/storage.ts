@@ -308,8 +308,12 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
   }
 
   function tiers(matchers: LabelMatcher[]): SourceTiers | null {
-    const { names } = split(matchers);
-    return sourceTiers(db, databases().map((name) => ({ name, targets: targets(name, names) })));
+    // no database with tiers on its default policy (the usual case): nothing can answer, and
+    // finding the targets would cost as much as the raw read of a small query
+    const names = databases();
+    if (!names.some((name) => db.tiersOf(name).length > 0)) return null;
+    const { names: metricNames } = split(matchers);
+    return sourceTiers(db, names.map((name) => ({ name, targets: targets(name, metricNames) })));
   }
 
   function selectWindows(matchers: LabelMatcher[], minMs: number, maxMs: number, resolutionMs: number): TierWindows | null {
