@@ -84,7 +84,7 @@ function logLines(io: TestIo): Record<string, unknown>[] {
 async function serveInProcess(argv: string[], env: Record<string, string> = {}) {
   const ac = new AbortController();
   const io = testIo({ env, signal: ac.signal });
-  const done = main(['serve', ...argv], io);
+  const done = main(['serve', '--no-warmup', ...argv], io);
   let exited: number | undefined;
   void done.then((c) => (exited = c));
   const listening = await waitFor('the listening line', () => {

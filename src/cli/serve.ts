@@ -20,6 +20,7 @@ import { registerScheduleMetrics } from '../retention/metrics.js';
 import { loadRulesFile, RecordingRules, RulesFileError } from '../retention/rules.js';
 import { ScheduleRunner } from '../retention/schedule.js';
 import { parseDurationNs } from '../server/prometheus.js';
+import { warmUp } from '../server/warmup.js';
 import type { FsyncMode } from '../types.js';
 import { repairWal } from '../wal/wal.js';
 import { DATA_DIR_FLAG, formatHelp, logLevelFlag, parseArgs, UsageError, type CliIo, type CommandSpec, type ParsedArgs } from './args.js';
@@ -65,6 +66,15 @@ export const SERVE_SPEC: CommandSpec = {
       env: 'STRATA_AUTO_CREATE',
       default: true,
       description: 'Refuse writes to databases that do not exist (by default a write creates its database, as InfluxDB 1.x).',
+    },
+    {
+      name: 'warmup',
+      type: 'boolean',
+      negatable: true,
+      env: 'STRATA_WARMUP',
+      default: true,
+      description:
+        'Skip the start-up warm-up (by default about 0.5 s of typical queries on a scratch database in the temp directory before listening, so the first real queries are not 2-3x slower while V8 compiles the query code).',
     },
     {
       name: 'repair-wal',
@@ -453,6 +463,11 @@ export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, 
       downsampler,
       ...(services?.plugins ? { plugins: services.plugins } : {}),
     });
+    if (args.boolean('warmup') && stopReason === null) {
+      // Compile the query paths on a scratch database before the first real request (src/server/warmup.ts).
+      const w = await warmUp({ logger: log, version, stop: () => stopReason !== null });
+      log.info({ ms: Math.round(w.ms), requests: w.requests, failed: w.failed, rounds: w.rounds }, 'warm-up done');
+    }
     try {
       await app.listen({ port, host: bind });
     } catch (err) {

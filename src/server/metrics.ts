@@ -114,13 +114,7 @@ export function createMetrics(): Metrics {
     buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const http = new Histogram({
-    name: 'strata_http_request_duration_seconds',
-    help: 'Duration of HTTP requests, by method, route pattern and status code.',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  const http = httpRequestHistogram(registry);
 
   collectDefaultMetrics({ register: registry });
 
@@ -144,4 +138,15 @@ export function metricsPlugin(metrics: Metrics) {
       return reply.type(metrics.registry.contentType).send(text);
     });
   };
+}
+
+/** The per-request latency histogram (`strata_http_request_duration_seconds`), in `registry`. */
+export function httpRequestHistogram(registry: Registry): Histogram<'method' | 'route' | 'status'> {
+  return new Histogram({
+    name: 'strata_http_request_duration_seconds',
+    help: 'Duration of HTTP requests, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
 }

@@ -441,7 +441,7 @@ describe('strata serve --query-* flags', () => {
   it('reach the Prometheus API; a bad duration is a usage error', async () => {
     const ac = new AbortController();
     const io = testIo({ env: { STRATA_QUERY_MAX_SAMPLES: '1000' }, signal: ac.signal });
-    const done = main(['serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', tempDir(), '--query-lookback', '1m30s', '--query-timeout', '45s'], io);
+    const done = main(['serve', '--no-warmup', '--port', '0', '--bind', '127.0.0.1', '--data-dir', tempDir(), '--query-lookback', '1m30s', '--query-timeout', '45s'], io);
     try {
       let port: number | undefined;
       for (let i = 0; i < 500 && port === undefined; i++) {

@@ -32,6 +32,9 @@ export interface SpawnOptions {
 export async function spawnServer(args: string[], opts: SpawnOptions = {}): Promise<ChildServer> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('STRATA_') && !k.startsWith('FLUSH_SERVER_')) env[k] = v;
+  // No start-up warm-up (src/server/warmup.ts): it costs each server start about half a
+  // second and tests measure nothing it helps. opts.env can turn it back on.
+  env.STRATA_WARMUP = 'false';
   Object.assign(env, opts.env);
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env });
   opts.onSpawn?.(child);

@@ -30,11 +30,15 @@ export interface RunningServer {
   stop: () => Promise<number>;
 }
 
-/** Runs `strata <command> --port 0 --bind 127.0.0.1 ...argv` until its "listening" line. */
+/**
+ * Runs `strata <command> --port 0 --bind 127.0.0.1 --no-warmup ...argv` until its
+ * "listening" line (the start-up warm-up would cost each test server about half a second;
+ * `--warmup` in argv turns it back on).
+ */
 export async function startServer(command: 'serve' | 'gateway', argv: string[], env: Record<string, string> = {}, ms = 10_000): Promise<RunningServer> {
   const ac = new AbortController();
   const io = testIo({ env, signal: ac.signal });
-  const done = main([command, '--port', '0', '--bind', '127.0.0.1', ...argv], io);
+  const done = main([command, '--port', '0', '--bind', '127.0.0.1', '--no-warmup', ...argv], io);
   let exited: number | undefined;
   void done.then((c) => (exited = c));
   const listening = await waitFor(

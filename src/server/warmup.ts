@@ -1,0 +1,369 @@
+// Start-up warm-up: before `strata serve` listens, run a burst of typical requests against
+// a throw-away database so V8 has compiled (and tiered up) the query code before the first
+// real request arrives.
+//
+// Without it the first few dozen queries after a start run 2-3x slower than steady state:
+// the line-protocol parser, the PromQL and InfluxQL parsers and evaluators, the TSM and
+// memtable read paths, the JSON encoders and the fastify handlers are compiled lazily on
+// their first call, run interpreted or baseline-compiled with empty inline caches, and
+// reach the optimizing compiler only after many calls. Go servers (Prometheus, InfluxDB)
+// have no such penalty.
+//
+// The warm-up never touches the real database: it opens a second Database in a scratch
+// directory under the OS temp dir, writes synthetic host metrics through the real HTTP
+// write path (a second fastify app built by buildServer, driven by `app.inject()`, so no
+// socket is opened), flushes part of it to TSM files, then runs PromQL, InfluxQL, SQL,
+// metadata and write requests with varying hosts and time windows (varied data gives V8
+// realistic type feedback) until the time budget is spent. The scratch directory is
+// always removed. Nothing here can stop the server: errors are returned and logged.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { Registry } from 'prom-client';
+import { openDatabase, type Database } from '../engine/database.js';
+import { mulberry32 } from '../random.js';
+import type { Logger } from '../types.js';
+import { buildServer } from './app.js';
+import { httpRequestHistogram, type Metrics } from './metrics.js';
+
+export interface WarmUpOptions {
+  logger: Logger;
+  /** Wall-clock budget of the whole warm-up, ms (default 450): rounds of requests run
+   * until it is spent (at least minRounds, and until the scratch flush is done). */
+  budgetMs?: number;
+  /** Most rounds of the request set (default 200). */
+  maxRounds?: number;
+  /** Fewest rounds, even past the budget (default 1: every route runs at least once). */
+  minRounds?: number;
+  /** Parent of the scratch directory (default os.tmpdir()). */
+  tmpDir?: string;
+  /** Seed of the synthetic data and request parameters (default 1). */
+  seed?: number;
+  /** The server version the scratch app reports (default: package.json's). */
+  version?: string;
+  /** Polled between requests: true cuts the warm-up short (e.g. a shutdown was requested). */
+  stop?: () => boolean;
+}
+
+export interface WarmUpResult {
+  /** Wall time of the whole warm-up, ms (set-up, requests, clean-up). */
+  ms: number;
+  /** Of which opening the scratch database and writing its data, ms. */
+  setupMs: number;
+  /** Requests issued (writes included). */
+  requests: number;
+  /** Requests that did not answer 2xx (a broken route: each is logged at warn). */
+  failed: number;
+  /** Rounds of the request set completed. */
+  rounds: number;
+  /** The scratch data directory (already removed). */
+  dir: string;
+  /** Whether the scratch directory is gone (false only if removing it failed). */
+  removed: boolean;
+  /** The error that cut the warm-up short, if any. */
+  error?: Error;
+}
+
+const DB = 'warmup';
+const HOSTS = 8;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const STEP = 10_000;
+/** The data spans SPAN_MS before the current hour: the older part goes to TSM files, the
+ * last TAIL_MS stays in the memtable (queries read both). */
+const SPAN_MS = HOUR;
+const TAIL_MS = 20 * MINUTE;
+/** Gauges of the `system` measurement (metric names `system_<field>`). */
+const GAUGES = ['load1', 'load5', 'cpu_user_pct', 'cpu_system_pct', 'mem_used_pct', 'disk_used_pct', 'temp_c', 'humidity_pct'];
+const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'];
+/** Failing requests logged individually; the rest are only counted. */
+const MAX_FAILURE_LOGS = 5;
+
+/**
+ * The synthetic data, what a host agent (Telegraf, node_exporter) sends: per host, gauges
+ * every 10 s as full-precision random walks, and integer request counters every 30 s.
+ */
+class Synth {
+  private readonly gauges: number[][];
+  private readonly requests: number[];
+  private readonly errors: number[];
+  constructor(private readonly rnd: () => number) {
+    this.gauges = Array.from({ length: HOSTS }, () => GAUGES.map(() => rnd() * 100));
+    this.requests = Array.from({ length: HOSTS }, () => Math.floor(rnd() * 1e6));
+    this.errors = Array.from({ length: HOSTS }, () => Math.floor(rnd() * 1e3));
+  }
+
+  /** Line protocol of all hosts for times [fromMs, toMs) (ns timestamps; counters every 30 s). */
+  lines(fromMs: number, toMs: number): string {
+    const out: string[] = [];
+    for (let t = fromMs; t < toMs; t += STEP) {
+      const ns = `${t}000000`;
+      for (let h = 0; h < HOSTS; h++) {
+        const v = this.gauges[h]!;
+        for (let i = 0; i < v.length; i++) v[i] = Math.min(100, Math.max(0, v[i]! + (this.rnd() - 0.5) * 4));
+        const tags = `host=node-${h},region=${REGIONS[h % REGIONS.length]},env=${h % 2 === 0 ? 'prod' : 'staging'}`;
+        out.push(`system,${tags} ${GAUGES.map((f, i) => `${f}=${v[i]}`).join(',')} ${ns}`);
+        if (t % 30_000 !== 0) continue;
+        this.requests[h]! += Math.floor(this.rnd() * 5000);
+        this.errors[h]! += Math.floor(this.rnd() * 10);
+        out.push(`http,${tags},handler=/api requests=${this.requests[h]}i,errors=${this.errors[h]}i ${ns}`);
+      }
+    }
+    return out.join('\n') + '\n';
+  }
+}
+
+/**
+ * The scratch server's metrics: the per-request histogram as createMetrics has it (so its
+ * code is warmed too), without the default process metrics, which would install a GC
+ * observer and an event-loop monitor for the life of the process, and without keeping a
+ * reference to the scratch database.
+ */
+function scratchMetrics(): Metrics {
+  const registry = new Registry();
+  const http = httpRequestHistogram(registry);
+  return {
+    registry,
+    onFsync: () => {},
+    observeRequest(method, route, status, seconds) {
+      http.observe({ method, route, status: String(status) }, seconds);
+    },
+    attach() {},
+  };
+}
+
+type Req = InjectOptions & { url: string };
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+function qs(params: Record<string, string | string[]>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) for (const one of Array.isArray(v) ? v : [v]) u.append(k, one);
+  return u.toString();
+}
+
+/** The same parameters as a GET query string or a POSTed form (as Grafana and promtool send). */
+function getOrPost(pathname: string, params: Record<string, string | string[]>, post: boolean): Req {
+  return post ? { method: 'POST', url: pathname, headers: FORM, payload: qs(params) } : { method: 'GET', url: `${pathname}?${qs(params)}` };
+}
+
+/**
+ * One round of requests; `k` varies hosts, windows, encodings and parameter shapes. The
+ * mix is what Grafana dashboards and scripts send: range and instant PromQL with
+ * selectors, `*_over_time`, `rate`, aggregations, comparisons, binary operators and label
+ * functions, the metadata calls of query editors, InfluxQL as Grafana's InfluxDB editor
+ * writes it, SHOW statements, and SQL.
+ */
+function roundRequests(k: number, rnd: () => number, start: number, end: number): Req[] {
+  const host = (): string => `node-${Math.floor(rnd() * HOSTS)}`;
+  const hosts = (n: number): string[] => {
+    const s = new Set<string>();
+    while (s.size < n) s.add(host());
+    return [...s];
+  };
+  // a window of `minutes`, aligned to 10 minutes, inside [start, end]
+  const window = (minutes: number): { t0: number; t1: number } => {
+    const len = Math.min(minutes * MINUTE, end - start);
+    const t0 = start + Math.floor(rnd() * (Math.floor((end - start - len) / (10 * MINUTE)) + 1)) * 10 * MINUTE;
+    return { t0, t1: t0 + len };
+  };
+  const gauge = (): string => GAUGES[Math.floor(rnd() * GAUGES.length)]!;
+  const post = k % 2 === 1;
+  const sec = (ms: number): string => String(ms / 1000);
+  const rfc = (ms: number): string => new Date(ms).toISOString();
+  // Prometheus clients send float seconds (Grafana) or RFC 3339 (promtool, scripts)
+  const ptime = (ms: number): string => (k % 3 === 2 ? rfc(ms) : sec(ms));
+  const reqs: Req[] = [];
+
+  // PromQL ranges
+  const prom = (query: string, t0: number, t1: number, stepMs: number): Req =>
+    getOrPost('/api/v1/query_range', { query, start: ptime(t0), end: ptime(t1), step: k % 4 === 3 ? `${stepMs / 1000}s` : String(stepMs / 1000) }, post);
+  {
+    const h = host();
+    const hs = hosts(2 + (k % 3));
+    const re = `host=~"${hs.join('|')}"`;
+    const w = window(60);
+    const g = gauge();
+    reqs.push(prom(`system_${g}{host="${h}"}`, w.t0, w.t1, 30_000));
+    reqs.push(prom(`avg_over_time(system_${g}{${re}}[5m])`, w.t0 + 5 * MINUTE, w.t1, MINUTE));
+    reqs.push(prom(`max by (host) (max_over_time(system_temp_c{region="${REGIONS[k % REGIONS.length]}"}[10m]))`, w.t0 + 10 * MINUTE, w.t1, 5 * MINUTE));
+    const w2 = window(120);
+    reqs.push(prom(`min_over_time(system_mem_used_pct{host="${h}"}[1m]) or max_over_time(system_disk_used_pct{host="${h}"}[1m])`, w2.t0 + MINUTE, w2.t1, MINUTE));
+    reqs.push(prom('avg by (region) (avg_over_time(system_load1[1h]))', w2.t0 + HOUR, w2.t1, HOUR));
+    reqs.push(prom(`label_replace(system_load5{${re}}, "node", "$1", "host", "node-(.*)")`, w2.t0, w2.t1, 2 * MINUTE));
+    const w3 = window(20);
+    reqs.push(prom(`system_cpu_user_pct > ${k % 2 === 0 ? 80 : 50}`, w3.t0, w3.t1 - STEP, STEP));
+    reqs.push(prom('{__name__=~"system_cpu_.*"} and on (host) (system_load1 > 50)', w3.t0, w3.t1 - STEP, STEP));
+    const w4 = window(60);
+    reqs.push(prom(`rate(http_requests{host="${host()}"}[5m])`, w4.t0, w4.t1, MINUTE));
+    reqs.push(prom('sum by (region) (rate(http_requests[5m]))', w4.t0, w4.t1, MINUTE));
+    reqs.push(prom('sum(rate(http_errors[5m])) / sum(rate(http_requests[5m]))', w4.t0, w4.t1, MINUTE));
+    reqs.push(prom(`quantile(0.9, system_cpu_system_pct) - avg(system_cpu_system_pct)`, w4.t0, w4.t1, 2 * MINUTE));
+  }
+  // PromQL instants
+  reqs.push(getOrPost('/api/v1/query', { query: `{__name__=~"system_.*", host="${host()}"}`, time: ptime(end) }, post));
+  reqs.push(getOrPost('/api/v1/query', { query: 'sum by (host) (increase(http_requests[10m]))', time: ptime(end - Math.floor(rnd() * HOUR)) }, !post));
+  reqs.push(getOrPost('/api/v1/query', { query: 'topk(3, avg_over_time(system_mem_used_pct[15m]))', time: ptime(end) }, post));
+  reqs.push(getOrPost('/api/v1/query', { query: '1+1', time: ptime(end) }, post));
+  // metadata (query editors)
+  if (k % 2 === 0) {
+    reqs.push(getOrPost('/api/v1/series', { 'match[]': [`system_load1{host="${host()}"}`, 'http_requests'], start: ptime(start), end: ptime(end) }, post));
+    reqs.push(getOrPost('/api/v1/labels', { start: ptime(start), end: ptime(end) }, post));
+    reqs.push({ method: 'GET', url: `/api/v1/label/${k % 4 === 0 ? '__name__' : 'host'}/values` });
+  }
+
+  // InfluxQL, as Grafana's InfluxDB editor writes it
+  const iq = (q: string): Req => getOrPost('/query', { db: DB, q, ...(k % 2 === 0 ? { epoch: 'ms' } : {}) }, post);
+  const between = (t0: number, t1: number): string => (k % 3 === 1 ? `time >= ${t0}ms and time <= ${t1}ms` : `time >= '${rfc(t0)}' AND time < '${rfc(t1)}'`);
+  {
+    const w = window(60);
+    const g = gauge();
+    reqs.push(iq(`SELECT mean("${g}") FROM "system" WHERE ("host" = '${host()}') AND ${between(w.t0, w.t1)} GROUP BY time(1m) fill(null)`));
+    reqs.push(iq(`SELECT max("temp_c"), min("temp_c") FROM "system" WHERE ${between(w.t0, w.t1)} GROUP BY time(5m), "host" fill(none)`));
+    const w2 = window(120);
+    const hs = hosts(1 + (k % 3));
+    reqs.push(iq(`SELECT mean("load1"), max("load5") FROM "system" WHERE (${hs.map((h) => `"host" = '${h}'`).join(' OR ')}) AND ${between(w2.t0, w2.t1)} GROUP BY time(10m)`));
+    reqs.push(iq(`SELECT last("mem_used_pct") FROM "system" WHERE ${between(w2.t0, w2.t1)} GROUP BY "host"`));
+    const w3 = window(20);
+    reqs.push(iq(`SELECT "cpu_user_pct", "cpu_system_pct" FROM "system" WHERE "cpu_user_pct" > ${k % 2 === 0 ? '80.0' : '50'} AND ${between(w3.t0, w3.t1)}`));
+    reqs.push(iq(`SELECT * FROM "system" WHERE "env" = 'prod' AND ${between(w3.t0, w3.t1)} LIMIT 50`));
+    reqs.push(iq('SELECT * FROM "system" GROUP BY "host" ORDER BY time DESC LIMIT 1'));
+    // No InfluxQL SELECT over the integer counters: integer aggregates make the InfluxQL
+    // reducers polymorphic, which measurably slows float aggregates afterwards in
+    // deployments that never read an integer field (those that do pay it with their first
+    // such query anyway).
+  }
+  if (k % 2 === 1) {
+    reqs.push(iq('SHOW MEASUREMENTS'));
+    reqs.push(iq('SHOW TAG VALUES FROM "system" WITH KEY = "host"'));
+    reqs.push(iq(k % 4 === 1 ? 'SHOW FIELD KEYS FROM "system"' : 'SHOW TAG KEYS FROM "http"'));
+    reqs.push(iq('SHOW RETENTION POLICIES ON "warmup"'));
+  }
+
+  // SQL
+  {
+    const w = window(120);
+    const query =
+      k % 2 === 0
+        ? `SELECT time_bucket('10m', time) AS t, host, avg(load1), max(temp_c) FROM system WHERE time >= '${rfc(w.t0)}' AND time < '${rfc(w.t1)}' GROUP BY t, host ORDER BY t`
+        : `SELECT time, host, mem_used_pct FROM system WHERE host = '${host()}' AND time >= '${rfc(w.t0)}' AND time < '${rfc(w.t0 + 600_000)}' ORDER BY time DESC LIMIT 20`;
+    reqs.push({ method: 'POST', url: `/sql?db=${DB}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ query }) });
+  }
+  return reqs;
+}
+
+async function injectOk(app: FastifyInstance, req: Req, onFail: (req: Req, status: number, body: string) => void): Promise<boolean> {
+  const res = await app.inject(req);
+  if (res.statusCode >= 200 && res.statusCode < 300) return true;
+  onFail(req, res.statusCode, res.body);
+  return false;
+}
+
+/**
+ * Warms the request paths up on a scratch database (see the top of this file). Resolves
+ * once the scratch directory is removed; never rejects (a failure is in `error`).
+ */
+export async function warmUp(opts: WarmUpOptions): Promise<WarmUpResult> {
+  const t0 = performance.now();
+  const budgetMs = opts.budgetMs ?? 450;
+  const maxRounds = opts.maxRounds ?? 200;
+  const minRounds = opts.minRounds ?? 1;
+  const log = opts.logger;
+  const rnd = mulberry32(opts.seed ?? 1);
+  let dir = '';
+  let db: Database | undefined;
+  let app: FastifyInstance | undefined;
+  let flushing: Promise<unknown> | undefined;
+  let requests = 0;
+  let failed = 0;
+  let rounds = 0;
+  let setupMs = 0;
+  let removed = true;
+  let error: Error | undefined;
+  const onFail = (req: Req, status: number, body: string): void => {
+    failed++;
+    if (failed <= MAX_FAILURE_LOGS) {
+      log.warn({ method: req.method, url: req.url.slice(0, 300), status, body: body.slice(0, 300) }, `warm-up request answered ${status}: the route is broken?`);
+    }
+  };
+  const send = async (req: Req): Promise<void> => {
+    requests++;
+    await injectOk(app!, req, onFail);
+  };
+  try {
+    dir = fs.mkdtempSync(path.join(opts.tmpDir ?? os.tmpdir(), 'strata-warmup-'));
+    db = await openDatabase({
+      dataDir: dir,
+      fsync: 'off',
+      memtableBytes: 64 * 1024 * 1024,
+      blockCacheBytes: 8 * 1024 * 1024,
+      memoryBudget: 256 * 1024 * 1024,
+      retentionCheckMs: 0,
+    });
+    app = await buildServer({ db, metrics: scratchMetrics(), logger: false, ...(opts.version ? { version: opts.version } : {}) });
+    await app.ready();
+
+    // Data: SPAN_MS ending at the current hour, in batches as clients send them. The flush
+    // runs in the database's file worker while the tail is written and the first rounds
+    // run on the memtables; later rounds read the TSM files.
+    const synth = new Synth(rnd);
+    const end = Math.floor(Date.now() / HOUR) * HOUR;
+    const start = end - SPAN_MS;
+    const write = (from: number, to: number): Req => ({
+      method: 'POST',
+      url: `/write?db=${DB}`,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      payload: synth.lines(from, to),
+    });
+    const batch = 10 * MINUTE; // 60 rows of gauges per host per request
+    const flushAt = end - TAIL_MS;
+    for (let t = start; t < flushAt; t += batch) await send(write(t, Math.min(t + batch, flushAt)));
+    let flushed = false;
+    let flushError: unknown;
+    flushing = send({ method: 'POST', url: '/admin/flush' })
+      .catch((err: unknown) => void (flushError = err))
+      .finally(() => (flushed = true));
+    for (let t = flushAt; t < end; t += batch) await send(write(t, Math.min(t + batch, end)));
+    setupMs = performance.now() - t0;
+
+    // Rounds until the budget is spent (and the flush is done, so the TSM read path ran);
+    // a small write per round keeps the memtable moving.
+    const stop = opts.stop ?? (() => false);
+    let next = end;
+    const more = (): boolean => {
+      if (rounds >= maxRounds || stop()) return false;
+      if (rounds < minRounds) return true;
+      const ms = performance.now() - t0;
+      return ms < budgetMs || (!flushed && ms < 4 * budgetMs);
+    };
+    while (more()) {
+      for (const req of roundRequests(rounds, rnd, start, end)) {
+        if (!more()) break;
+        await send(req);
+      }
+      await send(write(next, next + 3 * STEP));
+      next += 3 * STEP;
+      rounds++;
+    }
+    await flushing;
+    if (flushError !== undefined) throw flushError;
+  } catch (err) {
+    error = err instanceof Error ? err : new Error(String(err));
+    log.warn({ err: error, dir }, `warm-up failed (the server starts anyway): ${error.message}`);
+  } finally {
+    await flushing; // never rejects
+    if (app) await app.close().catch((err: unknown) => log.warn({ err }, `warm-up: closing the scratch server failed: ${(err as Error).message}`));
+    if (db) await db.close().catch((err: unknown) => log.warn({ err }, `warm-up: closing the scratch database failed: ${(err as Error).message}`));
+    if (dir) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      } catch (err) {
+        removed = false;
+        log.warn({ err, dir }, `warm-up: removing the scratch directory ${dir} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+  return { ms: performance.now() - t0, setupMs, requests, failed, rounds, dir, removed, ...(error ? { error } : {}) };
+}
