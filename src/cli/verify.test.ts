@@ -321,6 +321,20 @@ describe('verifyIndexDir (read-only index check)', () => {
     await b.close();
   });
 
+  /** fs.cpSync of a directory a background snapshot may be writing: a `.tmp` file listed
+   * and then renamed away before it is copied fails the copy with ENOENT; copy again. */
+  function copyWhileWritten(from: string, to: string): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        fs.rmSync(to, { recursive: true, force: true });
+        fs.cpSync(from, to, { recursive: true });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 50) throw err;
+      }
+    }
+  }
+
   it('finds nothing wrong while background snapshots race new series and tombstones', async () => {
     const dir = path.join(tempDir('strata-verify-ix-'), 'index');
     const a = await SeriesIndex.open(dir, { db: 'd', snapshotEvery: 40, snapshotStep: 3 });
@@ -331,7 +345,7 @@ describe('verifyIndexDir (read-only index check)', () => {
       if (i % 150 === 149) {
         await a.sync();
         const img = path.join(tempDir('strata-verify-ix-'), 'index');
-        fs.cpSync(dir, img, { recursive: true });
+        copyWhileWritten(dir, img);
         const r = verifyIndexDir(img);
         expect(r.problems, `after ${i + 1} series`).toEqual([]);
         const b = await SeriesIndex.open(img, { db: 'd' });
