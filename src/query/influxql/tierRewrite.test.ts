@@ -1,28 +1,12 @@
 // InfluxQL GROUP BY time() aggregates read from downsampling tiers give the raw answers.
 
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../engine/database.js';
+import type { Database } from '../../engine/database.js';
 import { executeQuery, type ExecutedResult } from './execute.js';
 import type { QueryContext } from './result.js';
-import { FakeWatermarks, offBoundarySeriesArb, writeTiered, type RawSeriesData } from '../promql/testing/tierData.js';
+import { FakeWatermarks, offBoundarySeriesArb, scratchDb, tieredScratchDb, writeTiered, type RawSeriesData, type ScratchDb, closeEnough, DAY, HOUR, MIN, T0, TIERS } from '../promql/testing/tierData.js';
 
-const MIN = 60_000_000_000n;
-const HOUR = 60n * MIN;
-const DAY = 24n * HOUR;
-const T0 = 1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % DAY);
-const TIERS = [
-  { name: 'autogen:1m', resolution: MIN },
-  { name: 'autogen:10m', resolution: 10n * MIN },
-];
-
-function close(a: number, b: number): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-  return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-}
 
 function expectSame(a: ExecutedResult[], b: ExecutedResult[], what: string): void {
   expect(a.length, what).toBe(b.length);
@@ -36,7 +20,7 @@ function expectSame(a: ExecutedResult[], b: ExecutedResult[], what: string): voi
       sa[i].values.forEach((row, j) => {
         row.forEach((cell, k) => {
           const other = sb[i].values[j][k];
-          if (typeof cell === 'number' && typeof other === 'number' && close(cell, other)) return;
+          if (typeof cell === 'number' && typeof other === 'number' && closeEnough(cell, other)) return;
           expect(cell, `${what}: row ${j} column ${sa[i].columns[k]}`).toStrictEqual(other);
         });
       });
@@ -47,21 +31,16 @@ function expectSame(a: ExecutedResult[], b: ExecutedResult[], what: string): voi
 const seriesArb = (spanMs: number, integer: boolean) => offBoundarySeriesArb(T0, spanMs, integer);
 
 describe('InfluxQL tier reads', () => {
-  let dir: string;
+  let scratch: ScratchDb;
   let db: Database;
   let run = 0;
   const now = T0 + 2n * DAY;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-influxql-tiers-'));
-    db = await openDatabase({ dataDir: dir, fsync: 'off', retentionCheckMs: 0, now: () => now });
-    await db.createDatabase('d');
-    await db.setTiers('d', 'autogen', [{ resolution: MIN, duration: 0n }, { resolution: 10n * MIN, duration: 0n }]);
+    scratch = await tieredScratchDb('strata-influxql-tiers-', () => now);
+    db = scratch.db;
   });
-  afterAll(async () => {
-    await db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scratch.close());
 
   const ctxOf = (marks?: FakeWatermarks): QueryContext => ({ engine: db, database: 'd', now, ...(marks ? { tiers: { watermarks: marks, used: new Set<string>() } } : {}) });
 
@@ -129,9 +108,9 @@ describe('InfluxQL tier reads', () => {
   });
 
   it('answers from the tier after the raw data expired, as raw data did before', async () => {
-    const d2 = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-influxql-expired-'));
     let clock = T0 + 30n * DAY;
-    const e = await openDatabase({ dataDir: d2, fsync: 'off', retentionCheckMs: 0, now: () => clock });
+    const scratch = await scratchDb('strata-influxql-expired-', () => clock);
+    const e = scratch.db;
     try {
       await e.createDatabase('d');
       const tiers = await e.setTiers('d', 'autogen', [{ resolution: MIN, duration: 90n * DAY }, { resolution: HOUR, duration: 0n }]);
@@ -165,8 +144,7 @@ describe('InfluxQL tier reads', () => {
       }
       clock = T0 + 30n * DAY;
     } finally {
-      await e.close();
-      fs.rmSync(d2, { recursive: true, force: true });
+      await scratch.close();
     }
   });
 });

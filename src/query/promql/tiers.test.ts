@@ -1,33 +1,15 @@
 // PromQL range functions read from downsampling tiers give what raw samples give.
 
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../engine/database.js';
+import type { Database } from '../../engine/database.js';
 import { instantQuery, rangeQuery } from './engine.js';
 import { engineSource } from './storage.js';
 import { chooseResolution } from './tiers.js';
-import { FakeWatermarks, writeTiered, type RawSeriesData } from './testing/tierData.js';
+import { FakeWatermarks, scratchDb, tieredScratchDb, writeTiered, type RawSeriesData, type ScratchDb, closeEnough, DAY, HOUR, MIN, T0, TIERS } from './testing/tierData.js';
 import type { QueryOutput } from './types.js';
 
-const MIN = 60_000_000_000n;
-const HOUR = 60n * MIN;
-const DAY = 24n * HOUR;
-const T0 = 1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % DAY); // a day boundary
 const FUNCS = ['avg_over_time', 'min_over_time', 'max_over_time', 'sum_over_time', 'count_over_time', 'rate', 'increase', 'last_over_time', 'first_over_time'];
-const TIERS = [
-  { name: 'autogen:1m', resolution: MIN },
-  { name: 'autogen:10m', resolution: 10n * MIN },
-];
-
-/** Values equal to 1e-9 relative (exact for NaN, ±Inf and zero). */
-function close(a: number, b: number): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-  if (a === b) return true;
-  return Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-}
 
 function expectSame(tier: QueryOutput, raw: QueryOutput, what: string): void {
   const norm = (o: QueryOutput) => {
@@ -42,7 +24,7 @@ function expectSame(tier: QueryOutput, raw: QueryOutput, what: string): void {
   for (let i = 0; i < a.length; i++) {
     expect(a[i].times, what).toEqual(b[i].times);
     for (let j = 0; j < a[i].values.length; j++) {
-      if (!close(a[i].values[j], b[i].values[j])) expect(a[i].values[j], `${what} at ${a[i].times[j]}`).toBe(b[i].values[j]);
+      if (!closeEnough(a[i].values[j], b[i].values[j])) expect(a[i].values[j], `${what} at ${a[i].times[j]}`).toBe(b[i].values[j]);
     }
   }
   expect(tier.infos).toEqual(raw.infos);
@@ -78,21 +60,16 @@ function seriesArb(spanMs: number): fc.Arbitrary<RawSeriesData[]> {
 }
 
 describe('PromQL tier reads', () => {
-  let dir: string;
+  let scratch: ScratchDb;
   let db: Database;
   let run = 0;
   const now = T0 + 2n * DAY;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-promql-tiers-'));
-    db = await openDatabase({ dataDir: dir, fsync: 'off', retentionCheckMs: 0, now: () => now });
-    await db.createDatabase('d');
-    await db.setTiers('d', 'autogen', [{ resolution: MIN, duration: 0n }, { resolution: 10n * MIN, duration: 0n }]);
+    scratch = await tieredScratchDb('strata-promql-tiers-', () => now);
+    db = scratch.db;
   });
-  afterAll(async () => {
-    await db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scratch.close());
 
   it('chooses the coarsest aligned tier that is coarse enough or needed', () => {
     const R1 = 60_000;
@@ -161,9 +138,9 @@ describe('PromQL tier reads', () => {
 
 describe('PromQL tier reads after raw data expired', () => {
   it('answers old ranges from the tiers with the values raw data gave', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-promql-expired-'));
     let now = T0 + 30n * DAY;
-    const db = await openDatabase({ dataDir: dir, fsync: 'off', retentionCheckMs: 0, now: () => now });
+    const scratch = await scratchDb('strata-promql-expired-', () => now);
+    const db = scratch.db;
     try {
       await db.createDatabase('d');
       const tiers = await db.setTiers('d', 'autogen', [{ resolution: MIN, duration: 90n * DAY }, { resolution: HOUR, duration: 0n }]);
@@ -201,8 +178,7 @@ describe('PromQL tier reads after raw data expired', () => {
         expect(after.tiers).toEqual([queries[i].includes('[30m]') ? 'autogen:1m' : 'autogen:1h']);
       }
     } finally {
-      await db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await scratch.close();
     }
   });
 });

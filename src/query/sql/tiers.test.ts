@@ -1,29 +1,13 @@
 // SQL aggregates over time buckets read from downsampling tiers give the raw answers.
 
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../engine/database.js';
+import type { Database } from '../../engine/database.js';
 import { Downsampler } from '../../retention/downsampler.js';
-import { FakeWatermarks, offBoundarySeriesArb, writeTiered, type RawSeriesData } from '../promql/testing/tierData.js';
+import { FakeWatermarks, offBoundarySeriesArb, scratchDb, tieredScratchDb, writeTiered, type RawSeriesData, type ScratchDb, closeEnough, DAY, HOUR, MIN, T0, TIERS } from '../promql/testing/tierData.js';
 import { executeSql, type SqlResult } from './index.js';
 import type { TierReads } from './tiers.js';
 
-const MIN = 60_000_000_000n;
-const HOUR = 60n * MIN;
-const DAY = 24n * HOUR;
-const T0 = 1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % DAY);
-const TIERS = [
-  { name: 'autogen:1m', resolution: MIN },
-  { name: 'autogen:10m', resolution: 10n * MIN },
-];
-
-function close(a: number, b: number): boolean {
-  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
-  return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-}
 
 /** Same columns and rows; floats to 1e-9 relative, everything else (counts, integers, times) exactly. */
 function expectSame(got: SqlResult, want: SqlResult, what: string): void {
@@ -32,7 +16,7 @@ function expectSame(got: SqlResult, want: SqlResult, what: string): void {
   got.rows.forEach((row, j) =>
     row.forEach((cell, k) => {
       const other = want.rows[j][k];
-      if (typeof cell === 'number' && typeof other === 'number' && close(cell, other)) return;
+      if (typeof cell === 'number' && typeof other === 'number' && closeEnough(cell, other)) return;
       expect(cell, `${what}: row ${j} column ${got.columns[k].name}`).toStrictEqual(other);
     }),
   );
@@ -45,21 +29,16 @@ function iso(ns: bigint): string {
 }
 
 describe('SQL tier reads', () => {
-  let dir: string;
+  let scratch: ScratchDb;
   let db: Database;
   let run = 0;
   const now = T0 + 2n * DAY;
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-sql-tiers-'));
-    db = await openDatabase({ dataDir: dir, fsync: 'off', retentionCheckMs: 0, now: () => now });
-    await db.createDatabase('d');
-    await db.setTiers('d', 'autogen', [{ resolution: MIN, duration: 0n }, { resolution: 10n * MIN, duration: 0n }]);
+    scratch = await tieredScratchDb('strata-sql-tiers-', () => now);
+    db = scratch.db;
   });
-  afterAll(async () => {
-    await db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => scratch.close());
 
   const sql = async (q: string, marks?: FakeWatermarks): Promise<{ r: SqlResult; used: string[] }> => {
     const tiers: TierReads | undefined = marks ? { watermarks: marks, used: new Set() } : undefined;
@@ -192,10 +171,10 @@ describe('SQL tier reads', () => {
 
 describe('SQL tier reads after the raw data expired', () => {
   it('answers from the tier the Downsampler rolled, as raw data did before', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-sql-expired-'));
     let clock = T0;
-    const e = await openDatabase({ dataDir: dir, fsync: 'off', retentionCheckMs: 0, now: () => clock });
-    const ds = new Downsampler({ db: e, dataDir: dir, now: () => clock });
+    const scratch = await scratchDb('strata-sql-expired-', () => clock);
+    const e = scratch.db;
+    const ds = new Downsampler({ db: e, dataDir: scratch.dir, now: () => clock });
     try {
       await e.createDatabase('d');
       e.setRetention('d', 'autogen', 0n, { shardDuration: DAY }); // daily shards, so days expire
@@ -245,8 +224,7 @@ describe('SQL tier reads after the raw data expired', () => {
       expectSame(tiered.r, (await run(recent, false)).r, recent);
     } finally {
       await ds.close();
-      await e.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await scratch.close();
     }
   });
 });

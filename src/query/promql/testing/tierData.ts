@@ -1,11 +1,31 @@
-// Test data for tier reads (PromQL and InfluxQL): raw points of a few series, and their
+// Test data for tier reads (PromQL, InfluxQL and SQL): scratch databases with tiers, raw points of a few series, and their
 // rollups written into a tier policy as the downsampler would (line protocol with
 // `rollup: true`, one point per window at its start), up to a fake watermark.
 
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
-import type { Database } from '../../../engine/database.js';
+import { openDatabase, type Database } from '../../../engine/database.js';
 import { ROLLUP_AGGS, rollupField, windowsFromPoints, type Windows } from '../../../retention/rollup.js';
 import type { TierWatermarks } from '../tierSource.js';
+
+/** ns durations and the day boundary the tier tests start at. */
+export const MIN = 60_000_000_000n;
+export const HOUR = 60n * MIN;
+export const DAY = 24n * HOUR;
+export const T0 = 1_700_000_000_000_000_000n - (1_700_000_000_000_000_000n % DAY);
+/** The tiers of tieredScratchDb(). */
+export const TIERS = [
+  { name: 'autogen:1m', resolution: MIN },
+  { name: 'autogen:10m', resolution: 10n * MIN },
+];
+
+/** Values equal to 1e-9 relative (exact for NaN, ±Inf and zero): tier answers against raw ones. */
+export function closeEnough(a: number, b: number): boolean {
+  if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
+  return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+}
 
 export interface RawSeriesData {
   tags: Record<string, string>;
@@ -122,4 +142,33 @@ export function offBoundarySeriesArb(t0: bigint, spanMs: number, integer: boolea
         return { tags: { host }, times, values };
       });
   return fc.tuple(...hosts.map(one)).map((x) => x.filter((s) => s.times.length > 0));
+}
+
+export interface ScratchDb {
+  db: Database;
+  dir: string;
+  /** Closes the database and removes its directory. */
+  close(): Promise<void>;
+}
+
+/** A database in a new directory under the OS temp dir, its clock read from `now()`. */
+export async function scratchDb(prefix: string, now: () => bigint): Promise<ScratchDb> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const db = await openDatabase({ dataDir: dir, fsync: 'off', retentionCheckMs: 0, now });
+  return {
+    db,
+    dir,
+    close: async () => {
+      await db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** scratchDb() with database `d` whose default policy has tiers of 1 and 10 minutes, kept forever. */
+export async function tieredScratchDb(prefix: string, now: () => bigint): Promise<ScratchDb> {
+  const s = await scratchDb(prefix, now);
+  await s.db.createDatabase('d');
+  await s.db.setTiers('d', 'autogen', TIERS.map((t) => ({ resolution: t.resolution, duration: 0n })));
+  return s;
 }
