@@ -19,7 +19,7 @@ import { validateTiers } from '../engine/database.js';
 import { StrataError } from '../errors.js';
 import { Forwarder, persistedWalHold, type ForwardCap, type ForwardRollup, type RollupAggregate } from '../gateway/forward.js';
 import { registerForwardMetrics } from '../gateway/forwardMetrics.js';
-import { MqttIngest, registerMqttMetrics, type MqttIngestOptions, type MqttStats } from '../gateway/mqtt.js';
+import { MqttIngest, registerMqttMetrics, zeroMqttCounts, type MqttIngestOptions, type MqttStats } from '../gateway/mqtt.js';
 import { mqttOptionsFromConfig, parseMqttTopicFlag } from '../gateway/mqttConfig.js';
 import { gatewayStatusPlugin } from '../gateway/status.js';
 import { checkUpstream, type UpstreamConfig } from '../gateway/upstream.js';
@@ -418,17 +418,7 @@ export class LocalPolicies {
   }
 }
 
-const NO_MQTT: Readonly<MqttStats> = Object.freeze({
-  connected: false,
-  messagesReceived: 0,
-  messagesWritten: 0,
-  pointsWritten: 0,
-  badPayloads: 0,
-  pointsRejected: 0,
-  writeFailures: 0,
-  messagesDropped: 0,
-  reconnects: 0,
-});
+const NO_MQTT: Readonly<MqttStats> = Object.freeze({ connected: false, ...zeroMqttCounts() });
 
 /** The gateway's services inside runServer: set up after the database opens. */
 function gatewayServices(settings: GatewaySettings, ctx: ServerContext): ExtraServices {

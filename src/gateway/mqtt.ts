@@ -109,6 +109,11 @@ export interface MqttStats {
   reconnects: number;
 }
 
+/** The counts of an ingest that has seen nothing: all zero. */
+export function zeroMqttCounts(): Omit<MqttStats, 'connected'> {
+  return { messagesReceived: 0, messagesWritten: 0, pointsWritten: 0, badPayloads: 0, pointsRejected: 0, writeFailures: 0, messagesDropped: 0, reconnects: 0 };
+}
+
 const SESSION_EXPIRY_S = 7 * 24 * 3600;
 
 export class MqttIngest {
@@ -118,16 +123,7 @@ export class MqttIngest {
   private readonly links: Link[];
   private readonly now: () => bigint;
   private readonly random: () => number;
-  private readonly n: Omit<MqttStats, 'connected'> = {
-    messagesReceived: 0,
-    messagesWritten: 0,
-    pointsWritten: 0,
-    badPayloads: 0,
-    pointsRejected: 0,
-    writeFailures: 0,
-    messagesDropped: 0,
-    reconnects: 0,
-  };
+  private readonly n = zeroMqttCounts();
   private closing = false;
   /** Wakes retry sleeps early (closing, link lost). */
   private readonly sleepers = new Set<() => void>();
