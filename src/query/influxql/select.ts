@@ -706,23 +706,30 @@ function sliceCol(c: Col, from: number, to: number): Col {
   return { type: c.type, times: c.times.subarray(from, to), values: c.values.slice(from, to) as ColumnValues };
 }
 
+/** The times of `cols` one after another, in a new array. */
+function concatTimes(cols: Col[]): BigInt64Array {
+  let n = 0;
+  for (const c of cols) n += c.times.length;
+  const out = new BigInt64Array(n);
+  let at = 0;
+  for (const c of cols) {
+    out.set(c.times, at);
+    at += c.times.length;
+  }
+  return out;
+}
+
 /** Columns of one field over disjoint ascending ranges, as one. */
 function concatCols(type: string, parts: Col[]): Col {
   if (parts.length === 1) return parts[0];
-  let n = 0;
-  for (const p of parts) n += p.times.length;
-  const times = new BigInt64Array(n);
-  let at = 0;
-  for (const p of parts) {
-    times.set(p.times, at);
-    at += p.times.length;
-  }
+  const times = concatTimes(parts);
+  const n = times.length;
   let values: ColumnValues;
   if (Array.isArray(parts[0].values)) values = parts.flatMap((p) => p.values as string[]);
   else {
     const typed = parts.map((p) => p.values as Float64Array);
     const out = new (typed[0].constructor as Float64ArrayConstructor)(n);
-    at = 0;
+    let at = 0;
     for (const v of typed) {
       out.set(v, at);
       at += v.length;
@@ -996,14 +1003,7 @@ function unionTimes(cols: (Col | undefined)[]): BigInt64Array {
   if (present.length === 1) return present[0].times;
   // Equal columns (fields written together) need no sort: BigInt64Array.sort is slow.
   if (sharedTimes(present) !== null) return present[0].times;
-  let n = 0;
-  for (const c of present) n += c.times.length;
-  const all = new BigInt64Array(n);
-  let o = 0;
-  for (const c of present) {
-    all.set(c.times, o);
-    o += c.times.length;
-  }
+  const all = concatTimes(present);
   all.sort();
   let w = 0;
   for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[w - 1]) all[w++] = all[i];
