@@ -99,6 +99,11 @@ async function runAt(h: Harness, times: string[]): Promise<string[]> {
   return h.runs.slice(from).map((r) => `${iso(r.at)} [${iso(Number(r.start / MS))}, ${iso(Number(r.end / MS))}) ${r.points}`);
 }
 
+/** The `average_passengers` points of (hh:mm on 2016-08-28, mean) pairs, as points() lists them. */
+function averages(rows: [string, string][]): string[] {
+  return rows.map(([t, v]) => `average_passengers mean=${v} ${ns(`2016-08-28T${t}:00Z`)}`).sort();
+}
+
 describe('CREATE / SHOW / DROP CONTINUOUS QUERY', () => {
   it('stores the normalized query, lists it per database as InfluxDB does, and drops it', async () => {
     const db = await busDb();
@@ -239,16 +244,7 @@ describe('schedule and windows: InfluxDB 1.8 documentation examples', () => {
       '2016-08-28T08:30:00Z [2016-08-28T07:30:00Z, 2016-08-28T08:30:00Z) 2',
       '2016-08-28T09:00:00Z [2016-08-28T08:00:00Z, 2016-08-28T09:00:00Z) 2',
     ]);
-    expect(points(h.db, 'transportation', 'average_passengers')).toEqual(
-      [
-        ['07:00', '6.5'],
-        ['07:30', '7.5'],
-        ['08:00', '11.5'],
-        ['08:30', '16'],
-      ]
-        .map(([t, v]) => `average_passengers mean=${v} ${ns(`2016-08-28T${t}:00Z`)}`)
-        .sort(),
-    );
+    expect(points(h.db, 'transportation', 'average_passengers')).toEqual(averages([['07:00', '6.5'], ['07:30', '7.5'], ['08:00', '11.5'], ['08:30', '16']]));
   });
 
   it('RESAMPLE EVERY 1h FOR 90m with GROUP BY time(30m): hourly over the last 90 minutes', async () => {
@@ -259,16 +255,7 @@ describe('schedule and windows: InfluxDB 1.8 documentation examples', () => {
       '2016-08-28T08:00:00Z [2016-08-28T06:30:00Z, 2016-08-28T08:00:00Z) 2',
       '2016-08-28T09:00:00Z [2016-08-28T07:30:00Z, 2016-08-28T09:00:00Z) 3',
     ]);
-    expect(points(h.db, 'transportation', 'average_passengers')).toEqual(
-      [
-        ['07:00', '6.5'],
-        ['07:30', '7.5'],
-        ['08:00', '11.5'],
-        ['08:30', '16'],
-      ]
-        .map(([t, v]) => `average_passengers mean=${v} ${ns(`2016-08-28T${t}:00Z`)}`)
-        .sort(),
-    );
+    expect(points(h.db, 'transportation', 'average_passengers')).toEqual(averages([['07:00', '6.5'], ['07:30', '7.5'], ['08:00', '11.5'], ['08:30', '16']]));
   });
 
   it('RESAMPLE FOR 2h with fill(1000): empty buckets of a window with data are filled', async () => {
@@ -280,15 +267,7 @@ describe('schedule and windows: InfluxDB 1.8 documentation examples', () => {
       '2016-08-28T08:00:00Z [2016-08-28T06:00:00Z, 2016-08-28T08:00:00Z) 2',
       '2016-08-28T09:00:00Z [2016-08-28T07:00:00Z, 2016-08-28T09:00:00Z) 2',
     ]);
-    expect(points(h.db, 'transportation', 'average_passengers')).toEqual(
-      [
-        ['06:00', '1000'],
-        ['07:00', '7'],
-        ['08:00', '13.75'],
-      ]
-        .map(([t, v]) => `average_passengers mean=${v} ${ns(`2016-08-28T${t}:00Z`)}`)
-        .sort(),
-    );
+    expect(points(h.db, 'transportation', 'average_passengers')).toEqual(averages([['06:00', '1000'], ['07:00', '7'], ['08:00', '13.75']]));
   });
 
   it('a WHERE time condition of the query is replaced by the window; tag conditions stay', async () => {
