@@ -449,15 +449,18 @@ export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, 
     runner = new ScheduleRunner({ now: Date.now, jobs: rules ? [cqs, rules] : [cqs], logger: log });
     if (extras.setup) services = await extras.setup({ db, dataDir, metrics, log });
 
-    app = await buildServer({
-      db,
-      metrics,
-      bodyLimit: args.number('max-body-size'),
+    const queryOptions = {
       logger: fastifyLogger(level, io),
-      version,
+      bodyLimit: args.number('max-body-size'),
       query: { ...query, tierWatermarks: downsampler },
       influxql: { ...influxql, tierWatermarks: downsampler },
       sql: { tierWatermarks: downsampler },
+    };
+    app = await buildServer({
+      db,
+      metrics,
+      version,
+      ...queryOptions,
       continuousQueries: cqs,
       rules,
       downsampler,
@@ -465,8 +468,8 @@ export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, 
     });
     if (args.boolean('warmup') && stopReason === null) {
       // Compile the query paths on a scratch database before the first real request (src/server/warmup.ts).
-      const w = await warmUp({ logger: log, version, stop: () => stopReason !== null });
-      log.info({ ms: Math.round(w.ms), requests: w.requests, failed: w.failed, rounds: w.rounds }, 'warm-up done');
+      const w = await warmUp({ logger: log, version, server: queryOptions, stop: () => stopReason !== null });
+      log.info({ ms: Math.round(w.ms), requests: w.requests, failed: w.failed, rounds: w.rounds, repeats: w.repeats, transport: w.transport }, 'warm-up done');
     }
     try {
       await app.listen({ port, host: bind });

@@ -407,9 +407,11 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
       maxSeries: opts.maxSeries ?? 0,
       maxBuckets: opts.maxBuckets ?? 0,
       deadline: opts.timeoutMs ? Date.now() + opts.timeoutMs : 0,
+      // present (if undefined) whatever the options: one object shape for V8, so code
+      // compiled during the start-up warm-up (src/server/warmup.ts) fits real requests
+      continuousQueries: opts.continuousQueries,
+      tiers: opts.tierWatermarks === undefined ? undefined : { watermarks: opts.tierWatermarks, used: new Set() },
     };
-    if (opts.tierWatermarks !== undefined) ctx.tiers = { watermarks: opts.tierWatermarks, used: new Set() };
-    if (opts.continuousQueries !== undefined) ctx.continuousQueries = opts.continuousQueries;
 
     let results: ExecutedResult[];
     try {

@@ -52,6 +52,7 @@ describe('warmUp', () => {
     expect(r.rounds).toBeGreaterThanOrEqual(1);
     expect(r.requests).toBeGreaterThan(30);
     expect(r.ms).toBeGreaterThan(0);
+    expect(r.transport).toBe('socket');
     expect(path.dirname(r.dir)).toBe(parent);
     expect(path.basename(r.dir)).toMatch(/^strata-warmup-/);
     expect(r.removed).toBe(true);
@@ -67,6 +68,17 @@ describe('warmUp', () => {
     expect(r.rounds).toBeGreaterThanOrEqual(1); // minRounds: every route ran once even past the budget
     expect(path.dirname(r.dir)).toBe(os.tmpdir());
     expect(fs.existsSync(r.dir)).toBe(false);
+  });
+
+  it('repeats the common dashboard requests after the rounds, over a socket or with inject()', async () => {
+    for (const inject of [false, true]) {
+      const { logger, lines } = memoryLogger();
+      const r = await warmUp({ logger, tmpDir: tempDir(), budgetMs: 1, maxRounds: 1, minRepeats: 20, inject });
+      expect(lines.filter((l) => l.level !== 'info')).toEqual([]);
+      expect(r).toMatchObject({ failed: 0, rounds: 1, transport: inject ? 'inject' : 'socket', removed: true });
+      expect(r.repeats).toBeGreaterThanOrEqual(20);
+      expect(r.error).toBeUndefined();
+    }
   });
 
   it('does not touch a database open in the same process', async () => {
