@@ -7,7 +7,7 @@
 //   [get(x), get(y), I32.add, set(z)]           (local.set $z (i32.add (local.get $x) ...))
 //
 // Only what the kernels use is here: i32/i64 integer instructions, loads and stores,
-// block/loop/if, br/br_if/return, one exported memory. Validation is WebAssembly's own:
+// block/loop/if, br/br_if/return, call, one exported memory. Validation is WebAssembly's own:
 // new WebAssembly.Module() rejects a malformed body with the offset of the bad byte.
 
 export type Code = number | Code[];
@@ -61,10 +61,20 @@ export const load = {
   i64: (offset = 0): Code => [0x29, 0, ...uleb(offset)],
   u8: (offset = 0): Code => [0x2d, 0, ...uleb(offset)],
   i64u8: (offset = 0): Code => [0x31, 0, ...uleb(offset)],
+  u16: (offset = 0): Code => [0x2f, 0, ...uleb(offset)],
+  i64u32: (offset = 0): Code => [0x35, 0, ...uleb(offset)],
+  f64: (offset = 0): Code => [0x2b, 0, ...uleb(offset)],
 };
 export const store = {
   i32: (offset = 0): Code => [0x36, 0, ...uleb(offset)],
   i64: (offset = 0): Code => [0x37, 0, ...uleb(offset)],
+  /** i32.store8: the low byte of an i32. */
+  i8: (offset = 0): Code => [0x3a, 0, ...uleb(offset)],
+  /** i32.store16: the low two bytes of an i32. */
+  i16: (offset = 0): Code => [0x3b, 0, ...uleb(offset)],
+  /** i64.store8: the low byte of an i64. */
+  i64_8: (offset = 0): Code => [0x3c, 0, ...uleb(offset)],
+  f64: (offset = 0): Code => [0x39, 0, ...uleb(offset)],
 };
 
 export const Op = {
@@ -75,11 +85,15 @@ export const Op = {
     eqz: 0x45, eq: 0x46, ne: 0x47, lt_s: 0x48, lt_u: 0x49, gt_s: 0x4a, gt_u: 0x4b, le_s: 0x4c, le_u: 0x4d, ge_s: 0x4e, ge_u: 0x4f,
     add: 0x6a, sub: 0x6b, mul: 0x6c, and: 0x71, or: 0x72, xor: 0x73, shl: 0x74, shr_s: 0x75, shr_u: 0x76,
     wrap_i64: 0xa7,
+    clz: 0x67, ctz: 0x68, popcnt: 0x69, div_s: 0x6d, div_u: 0x6e, rem_s: 0x6f, rem_u: 0x70, rotl: 0x77, rotr: 0x78,
   },
   i64: {
     eqz: 0x50, eq: 0x51, ne: 0x52, lt_u: 0x54, gt_u: 0x56,
     add: 0x7c, sub: 0x7d, and: 0x83, or: 0x84, xor: 0x85, shl: 0x86, shr_s: 0x87, shr_u: 0x88,
     extend_i32_u: 0xad,
+    lt_s: 0x53, gt_s: 0x55, le_s: 0x57, le_u: 0x58, ge_s: 0x59, ge_u: 0x5a,
+    clz: 0x79, ctz: 0x7a, popcnt: 0x7b, mul: 0x7e, div_s: 0x7f, div_u: 0x80, rem_s: 0x81, rem_u: 0x82, rotl: 0x89, rotr: 0x8a,
+    extend_i32_s: 0xac, reinterpret_f64: 0xbd,
   },
 } as const;
 
@@ -91,6 +105,8 @@ export const loop = (...body: Code[]): Code => [0x03, 0x40, body, 0x0b];
 export const if_ = (then: Code[], otherwise?: Code[]): Code => (otherwise ? [0x04, 0x40, then, 0x05, otherwise, 0x0b] : [0x04, 0x40, then, 0x0b]);
 export const br = (depth: number): Code => [0x0c, ...uleb(depth)];
 export const brIf = (depth: number): Code => [0x0d, ...uleb(depth)];
+/** `call` of the function at `index` in the list given to assemble(). */
+export const call = (index: number): Code => [0x10, ...uleb(index)];
 
 // ---- module ---------------------------------------------------------------------------
 
