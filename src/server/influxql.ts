@@ -13,10 +13,11 @@ import type { Database } from '../engine/database.js';
 import { makeZone, type ZoneFn } from '../query/influxql/condition.js';
 import { executeQuery, mergeResults, type ChunkMode, type ExecutedResult } from '../query/influxql/execute.js';
 import { InfluxQLParseError } from '../query/influxql/parser.js';
-import { formatTimeNs, plainDecimal } from '../query/influxql/print.js';
+import { formatTimeNs, plainDecimal, TIME_NS_MAX_BYTES, writeTimeNs } from '../query/influxql/print.js';
 import type { Cell, ContinuousQueryRegistry, QueryContext, ResultSeries } from '../query/influxql/result.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { JSON_UTF8 } from './errors.js';
+import { FloatTexts, JsonBytes } from './jsonBytes.js';
 
 export interface InfluxQLRoutesOptions extends InfluxQLLimits {
   db: Database;
@@ -299,6 +300,141 @@ function chunksOf(r: ExecutedResult, size: number): OutResult[] {
 }
 
 // ---------------------------------------------------------------------------------------
+// The plain answer (not chunked, not pretty) written as bytes: what jsonResponse() writes
+// for convertTimes()' results, byte for byte, without a string per cell (times are written
+// as digits from their ns, numbers by the float text kernel). Raw queries answer one row per
+// point, so this is most of their CPU outside the read.
+
+function writeSeries(out: JsonBytes, s: ResultSeries, divisor: bigint | null, zone: ZoneFn | null): void {
+  out.ascii('{');
+  let first = true;
+  const member = (name: string): void => {
+    out.ascii(first ? `"${name}":` : `,"${name}":`);
+    first = false;
+  };
+  if (s.name) {
+    member('name');
+    out.str(s.name, jsonString);
+  }
+  const tagKeys = s.tags ? Object.keys(s.tags).sort() : [];
+  if (tagKeys.length > 0) {
+    member('tags');
+    out.ascii('{');
+    for (let i = 0; i < tagKeys.length; i++) {
+      if (i > 0) out.ascii(',');
+      out.str(tagKeys[i], jsonString);
+      out.ascii(':');
+      out.str(s.tags![tagKeys[i]], jsonString);
+    }
+    out.ascii('}');
+  }
+  if (s.columns.length > 0) {
+    member('columns');
+    out.ascii('[');
+    for (let i = 0; i < s.columns.length; i++) {
+      if (i > 0) out.ascii(',');
+      out.str(s.columns[i], jsonString);
+    }
+    out.ascii(']');
+  }
+  if (s.values.length > 0) {
+    member('values');
+    writeRows(out, s.values, s.columns.indexOf('time'), divisor, zone);
+  }
+  if (s.partial) {
+    member('partial');
+    out.ascii('true');
+  }
+  out.ascii('}');
+}
+
+function writeRows(out: JsonBytes, rows: Cell[][], timeCol: number, divisor: bigint | null, zone: ZoneFn | null): void {
+  let count = 0;
+  for (const row of rows) for (let j = 0; j < row.length; j++) if (typeof row[j] === 'number') count++;
+  const nums = new Float64Array(count);
+  count = 0;
+  for (const row of rows) for (let j = 0; j < row.length; j++) if (typeof row[j] === 'number') nums[count++] = row[j] as number;
+  const texts = new FloatTexts(nums);
+  out.ascii('[');
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    out.ascii(r > 0 ? ',[' : '[');
+    for (let j = 0; j < row.length; j++) {
+      if (j > 0) out.ascii(',');
+      const v = row[j];
+      if (typeof v === 'number') {
+        // JSON.stringify's numbers: Go cannot write NaN or ±Inf (null here), and -0 is 0
+        if (!Number.isFinite(v) || v === 0) {
+          out.ascii(v === 0 ? '0' : 'null');
+          texts.skip();
+        } else texts.nextJs(out);
+      } else if (typeof v === 'bigint') {
+        if (j !== timeCol) out.ascii(v.toString());
+        else if (divisor !== null) out.ascii((v / divisor).toString());
+        else if (zone !== null) out.str(formatZonedTimeNs(v, zone), jsonString);
+        else {
+          out.need(TIME_NS_MAX_BYTES);
+          const end = writeTimeNs(out.buf, out.pos, v);
+          if (end >= 0) out.pos = end;
+          else out.str(formatTimeNs(v), jsonString);
+        }
+      } else if (typeof v === 'string') out.str(v, jsonString);
+      else if (typeof v === 'boolean') out.ascii(v ? 'true' : 'false');
+      else out.ascii('null');
+    }
+    out.ascii(']');
+  }
+  out.ascii(']');
+}
+
+/** The plain answer as the string writers give it (tests compare it with jsonResponseBytes). */
+export function jsonResponseText(results: ExecutedResult[], divisor: bigint | null): string {
+  return jsonResponse(convertTimes(results, divisor)) + '\n';
+}
+
+/** jsonResponseText(results, divisor), as bytes. */
+export function jsonResponseBytes(results: ExecutedResult[], divisor: bigint | null): Buffer {
+  if (results.length === 0) return Buffer.from('{}\n');
+  let cells = 0;
+  for (const r of results) for (const s of r.series ?? []) cells += s.values.length * s.columns.length;
+  const out = new JsonBytes(256 + 24 * cells);
+  out.ascii('{"results":[');
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i];
+    if (i > 0) out.ascii(',');
+    out.ascii(`{"statement_id":${r.statement_id}`);
+    if (r.series && r.series.length > 0) {
+      const zone = divisor === null && r.location ? makeZone(r.location) : null;
+      out.ascii(',"series":[');
+      for (let k = 0; k < r.series.length; k++) {
+        if (k > 0) out.ascii(',');
+        writeSeries(out, r.series[k], divisor, zone);
+      }
+      out.ascii(']');
+    }
+    if (r.messages && r.messages.length > 0) {
+      out.ascii(',"messages":[');
+      r.messages.forEach((m, k) => {
+        out.ascii(k > 0 ? ',{"level":' : '{"level":');
+        out.str(m.level, jsonString);
+        out.ascii(',"text":');
+        out.str(m.text, jsonString);
+        out.ascii('}');
+      });
+      out.ascii(']');
+    }
+    if (r.partial) out.ascii(',"partial":true');
+    if (r.error) {
+      out.ascii(',"error":');
+      out.str(r.error, jsonString);
+    }
+    out.ascii('}');
+  }
+  out.ascii(']}\n');
+  return out.bytes();
+}
+
+// ---------------------------------------------------------------------------------------
 // CSV, as InfluxDB's csvFormatter writes it.
 
 function csvField(s: string): string {
@@ -433,8 +569,10 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
       const out = convertTimes(results, epochDivisor(epoch));
       return reply.code(200).type('text/csv').send(csvResponse(out));
     }
-    const out = convertTimes(results, epoch === '' ? null : epochDivisor(epoch));
+    const divisor = epoch === '' ? null : epochDivisor(epoch);
     const pretty = value(form, 'pretty') === 'true';
+    if (!chunked && !pretty) return reply.code(200).type(JSON_UTF8).send(jsonResponseBytes(results, divisor));
+    const out = convertTimes(results, divisor);
     const encode = (rs: OutResult[]) => {
       const text = jsonResponse(rs);
       return (pretty ? indentJson(text) : text) + '\n';

@@ -22,6 +22,8 @@ import { parseExpr } from '../query/promql/parser.js';
 import { engineSource, matcherTest, type EngineSeriesSource } from '../query/promql/storage.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { PromQLError, type Labels, type QueryOutput } from '../query/promql/types.js';
+import { floatText } from '../wasm/index.js';
+import { JsonBytes } from './jsonBytes.js';
 import { parseRfc3339 } from './time.js';
 
 /** The Prometheus release whose API (messages, shapes) Strata answers like. */
@@ -164,92 +166,8 @@ export function resultJson(result: QueryOutput['result']): string {
 // series) instead of a string per point joined into a rope and then encoded. The bytes are
 // exactly those of successBody(resultJson(...)).
 
-/** A growable byte buffer for one answer. */
-class JsonBytes {
-  buf: Buffer;
-  pos = 0;
-  constructor(capacity: number) {
-    this.buf = Buffer.allocUnsafe(Math.max(256, capacity));
-  }
-
-  /** Room for n more bytes. */
-  need(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < this.pos + n) cap *= 2;
-    const b = Buffer.allocUnsafe(cap);
-    this.buf.copy(b, 0, 0, this.pos);
-    this.buf = b;
-  }
-
-  /** An ASCII string (callers only pass ASCII). */
-  ascii(s: string): void {
-    const n = s.length;
-    this.need(n);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
-    this.pos = p;
-  }
-
-  /** Any string, UTF-8. */
-  text(s: string): void {
-    this.need(3 * s.length);
-    this.pos += this.buf.write(s, this.pos, 'utf8');
-  }
-
-  /** A JSON string as jsonString() writes it. */
-  str(s: string): void {
-    const n = s.length;
-    this.need(n + 2);
-    const b = this.buf;
-    const start = this.pos;
-    let p = start;
-    b[p++] = 0x22;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      // plain printable ASCII other than " \\ < > & needs no escaping; anything else is
-      // written by jsonString over what was copied so far
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
-        this.pos = start;
-        this.text(jsonString(s));
-        return;
-      }
-      b[p++] = c;
-    }
-    b[p++] = 0x22;
-    this.pos = p;
-  }
-
-  /** A non-negative integer below 2^53, as digits. */
-  uint(v: number): void {
-    this.need(16);
-    const b = this.buf;
-    if (v < 10) {
-      b[this.pos++] = 0x30 + v;
-      return;
-    }
-    let digits = 2;
-    for (let pow = 100; pow <= v && digits < 16; pow *= 10) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    if (v < 0x80000000) {
-      let x = v | 0;
-      while (x > 0) {
-        const q = (x / 10) | 0;
-        b[--p] = 0x30 + (x - q * 10);
-        x = q;
-      }
-    } else {
-      let x = v;
-      while (x > 0) {
-        const q = Math.floor(x / 10);
-        b[--p] = 0x30 + (x - q * 10);
-        x = q;
-      }
-    }
-  }
-
+/** The answer's bytes: JsonBytes with Prometheus's times, points and label sets. */
+class PromJsonBytes extends JsonBytes {
   /** formatTime(ms). */
   time(ms: number): void {
     let t = Math.round(ms);
@@ -290,6 +208,32 @@ class JsonBytes {
     this.buf[this.pos++] = 0x5d;
   }
 
+  /**
+   * The points of a series, comma-separated, each as point() writes it; the values' texts
+   * come from the float text kernel (src/wasm/dtoa.ts) a batch at a time, 4-5x faster than
+   * String(v) for full-precision values.
+   */
+  points(ts: ArrayLike<number>, vs: ArrayLike<number>): void {
+    const n = ts.length;
+    for (let from = 0; from < n; ) {
+      const { bytes, ends, count } = floatText.format(vs, from, n);
+      let start = 0;
+      for (let k = 0; k < count; k++) {
+        this.need(2);
+        if (from + k > 0) this.buf[this.pos++] = 0x2c;
+        this.buf[this.pos++] = 0x5b;
+        this.time(ts[from + k]);
+        this.need(1);
+        this.buf[this.pos++] = 0x2c;
+        this.quoted(bytes, start, ends[k]);
+        this.need(1);
+        this.buf[this.pos++] = 0x5d;
+        start = ends[k];
+      }
+      from += count;
+    }
+  }
+
   /** labelsJson(l). */
   labels(l: Labels): void {
     const names = Object.keys(l);
@@ -303,16 +247,13 @@ class JsonBytes {
     this.ascii('{');
     for (let i = 0; i < names.length; i++) {
       if (i > 0) this.ascii(',');
-      this.str(names[i]);
+      this.str(names[i], jsonString);
       this.ascii(':');
-      this.str(l[names[i]]);
+      this.str(l[names[i]], jsonString);
     }
     this.ascii('}');
   }
 
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.pos);
-  }
 }
 
 /** successBody(resultJson(result), warnings, infos), as bytes. */
@@ -321,7 +262,7 @@ export function resultBody(result: QueryOutput['result'], warnings: readonly str
   let points = 0;
   if (result.resultType === 'matrix') for (const s of result.series) points += s.times.length;
   else points = result.samples.length;
-  const out = new JsonBytes(64 + 40 * points);
+  const out = new PromJsonBytes(64 + 40 * points);
   if (result.resultType === 'vector') {
     out.ascii('{"status":"success","data":{"resultType":"vector","result":[');
     const samples = result.samples;
@@ -342,15 +283,7 @@ export function resultBody(result: QueryOutput['result'], warnings: readonly str
       out.ascii('{"metric":');
       out.labels(s.labels);
       out.ascii(',"values":[');
-      const ts = s.times;
-      const vs = s.values;
-      for (let k = 0; k < ts.length; k++) {
-        if (k > 0) {
-          out.need(1);
-          out.buf[out.pos++] = 0x2c;
-        }
-        out.point(ts[k], vs[k]);
-      }
+      out.points(s.times, s.values);
       out.ascii(']}');
     }
   }
