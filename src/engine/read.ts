@@ -30,11 +30,28 @@ export interface ReadSources {
 
 const NONE: Tombstone[] = [];
 
+/** The requested fields in name order, deduplicated; null when all are requested. A field a
+ * series lacks reads as no points, so the requested ones are read directly instead of
+ * listing the series' fields first. */
+function wantedFields(field: string | string[] | undefined): string[] | null {
+  if (field === undefined) return null;
+  if (!Array.isArray(field)) return [field];
+  return [...new Set(field)].sort();
+}
+
+/** Every field of series `id` in the files and memtables, in name order. */
+function fieldsOfSeries(files: readonly { f: TsmReader }[], inMem: readonly (MemSeries | undefined)[], id: number): string[] {
+  const fields = new Set<string>();
+  for (const { f } of files) for (const name of f.fieldsOf(id)) fields.add(name);
+  for (const s of inMem) if (s) for (const name of s.fields.keys()) fields.add(name);
+  return [...fields].sort();
+}
+
 export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColumn[] {
   const { store, rp, memtables } = src;
   const ids = store.index.select(req.measurement, req.where ?? []);
   if (ids.isEmpty) return [];
-  const wanted = req.field === undefined ? null : new Set(Array.isArray(req.field) ? req.field : [req.field]);
+  const wantedSorted = wantedFields(req.field);
   const shards = store.shardsOverlapping(rp, req.start, req.end);
   const files: { f: TsmReader; dels: Tombstone[] }[] = [];
   for (const s of shards) {
@@ -49,16 +66,12 @@ export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColum
   const rows: { key: string; cols: SeriesColumn[] }[] = [];
   for (const id of ids.iterate()) {
     const key = store.index.keyOf(id);
-    const fields = new Set<string>();
-    for (const { f } of files) for (const name of f.fieldsOf(id)) fields.add(name);
     const cuts = files.map(({ dels }) => (dels.length === 0 ? NONE : dels.filter((t) => t.ids.has(id))));
     const inMem = parts.map((p) => p.series.get(key));
-    for (const s of inMem) if (s) for (const name of s.fields.keys()) fields.add(name);
-    if (fields.size === 0) continue;
-    const tags = Object.fromEntries(store.index.tagsOf(id));
+    let tags: Record<string, string> | undefined;
     const cols: SeriesColumn[] = [];
-    for (const field of [...fields].sort()) {
-      if (wanted && !wanted.has(field)) continue;
+    for (const field of wantedSorted ?? fieldsOfSeries(files, inMem, id)) {
+      tags ??= Object.fromEntries(store.index.tagsOf(id));
       const type = fieldTypeName(types?.get(field) ?? 1);
       try {
         const chunks: Chunk[] = [];
@@ -124,7 +137,7 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
   const { store, rp, memtables } = src;
   const ids = store.index.select(req.measurement, req.where ?? []);
   if (ids.isEmpty) return [];
-  const wanted = req.field === undefined ? null : new Set(Array.isArray(req.field) ? req.field : [req.field]);
+  const wantedSorted = wantedFields(req.field);
   const start = req.startMs === undefined ? undefined : BigInt(req.startMs) * 1_000_000n;
   const endNs = req.endMs === undefined ? undefined : BigInt(req.endMs) * 1_000_000n;
   const shards = store.shardsOverlapping(rp, start, endNs);
@@ -141,16 +154,12 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
   const rows: { key: string; cols: FloatSeriesColumn[] }[] = [];
   for (const id of ids.iterate()) {
     const key = store.index.keyOf(id);
-    const fields = new Set<string>();
-    for (const { f } of files) for (const name of f.fieldsOf(id)) fields.add(name);
     const inMem = parts.map((p) => p.series.get(key));
-    for (const s of inMem) if (s) for (const name of s.fields.keys()) fields.add(name);
-    if (fields.size === 0) continue;
     let cuts: Tombstone[][] | null = null;
-    const tags = Object.fromEntries(store.index.tagsOf(id));
+    let tags: Record<string, string> | undefined;
     const cols: FloatSeriesColumn[] = [];
-    for (const field of [...fields].sort()) {
-      if (wanted && !wanted.has(field)) continue;
+    for (const field of wantedSorted ?? fieldsOfSeries(files, inMem, id)) {
+      tags ??= Object.fromEntries(store.index.tagsOf(id));
       const type = fieldTypeName(types?.get(field) ?? 1);
       if (type === 'string') continue;
       try {

@@ -1511,22 +1511,32 @@ function floatExtremes(a: AggCtx, name: string, ref: VarRef, tmin: bigint, tmax:
   if (!isField(unit, ref.val, ref.dataType) || unit.fieldTypes.get(ref.val) !== 'float') return null;
   for (const r of varRefs(plan.cond)) if (isField(unit, r.name, r.dataType)) return null;
   const isMax = name === 'max';
-  const best = new Map<bigint, { v: number; t: bigint; src: number }>();
-  for (let si = 0; si < a.g.series.length; si++) {
-    const col = a.g.series[si].cols.get(ref.val);
+  const series = a.g.series;
+  // one series (a GROUP BY time of one host, the usual panel): its windows come in order,
+  // one result each, so no map keyed by window start is needed
+  const out: { start: bigint; pts: OutPoint[] }[] = [];
+  const best = series.length > 1 ? new Map<bigint, { v: number; t: bigint; src: number }>() : null;
+  for (let si = 0; si < series.length; si++) {
+    const col = series[si].cols.get(ref.val);
     if (!col) continue;
     if (col.type !== 'float' || !(col.values instanceof Float64Array)) return null;
     const times = col.times;
     const values = col.values;
+    // the int64 times as (low, signed high) 32-bit words, compared without a BigInt per point
+    const words = new Int32Array(times.buffer, times.byteOffset, 2 * times.length);
     const hi = upperBound(times, tmax);
     let i = lowerBound(times, tmin);
     while (i < hi) {
       const w = window(plan, ex.zone, times[i]);
+      const endHi = Number(w.end >> 32n);
+      const endLo = Number(BigInt.asUintN(32, w.end));
       let k = i;
       let bv = values[i];
       if (Number.isNaN(bv)) return null;
       let j = i + 1;
-      for (; j < hi && times[j] < w.end; j++) {
+      for (; j < hi; j++) {
+        const th = words[2 * j + 1];
+        if (th > endHi || (th === endHi && words[2 * j] >>> 0 >= endLo)) break;
         const v = values[j];
         if (Number.isNaN(v)) return null;
         if (isMax ? v > bv : v < bv) {
@@ -1534,17 +1544,21 @@ function floatExtremes(a: AggCtx, name: string, ref: VarRef, tmin: bigint, tmax:
           k = j;
         }
       }
-      const cur = best.get(w.start);
       const t = times[k];
-      if (!cur) best.set(w.start, { v: bv, t, src: si });
-      else if ((isMax ? bv > cur.v : bv < cur.v) || (bv === cur.v && t < cur.t)) {
-        cur.v = bv;
-        cur.t = t;
-        cur.src = si;
+      if (best === null) out.push({ start: w.start, pts: [{ t: w.start, v: bv, src: si, srcT: t }] });
+      else {
+        const cur = best.get(w.start);
+        if (!cur) best.set(w.start, { v: bv, t, src: si });
+        else if ((isMax ? bv > cur.v : bv < cur.v) || (bv === cur.v && t < cur.t)) {
+          cur.v = bv;
+          cur.t = t;
+          cur.src = si;
+        }
       }
       i = j;
     }
   }
+  if (best === null) return out;
   const starts = [...best.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   return starts.map((start) => {
     const b = best.get(start) as { v: number; t: bigint; src: number };
