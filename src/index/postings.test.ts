@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Postings } from './postings.js';
+import { Postings, SMALL_POSTINGS } from './postings.js';
 import { idsAdd, idsRemove, idsSize, unionIds, type Ids, SMALL } from './tagIndex.js';
 
 const idSet = fc.uniqueArray(fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 0xfffffffe })), { maxLength: 60 });
@@ -27,6 +27,50 @@ describe('Postings', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('small (array) and large (bitmap) sets mix in every operation, mutators included', () => {
+    const small = fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: SMALL_POSTINGS });
+    const any = fc.oneof(small, idSet);
+    fc.assert(
+      fc.property(any, any, fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 20 }), (a, b, adds) => {
+        const sb = new Set(b);
+        const pa = Postings.of(a);
+        const pb = Postings.of(b);
+        expect(pa.intersects(pb)).toBe(a.some((x) => sb.has(x)));
+        expect(pa.isEqual(pb)).toBe(a.length === b.length && a.every((x) => sb.has(x)));
+        expect(pa.isEqual(Postings.of([...a].reverse()))).toBe(true);
+        expect(pa.max()).toBe(a.length === 0 ? undefined : Math.max(...a));
+        expect([...pa.toUint32Array()]).toEqual(sorted(a));
+        expect(Postings.unionAll([pa, pb, Postings.of(a.slice(0, 2))]).toArray()).toEqual(sorted(new Set([...a, ...b])));
+        expect(Postings.intersectAll([pb, pa]).toArray()).toEqual(sorted(a.filter((x) => sb.has(x))));
+        expect(Postings.deserialize(pa.serialize()).toArray()).toEqual(sorted(a));
+        // mutators on a copy (a small set becomes a bitmap); the original is untouched
+        const c = pa.clone();
+        const model = new Set(a);
+        for (const x of adds) {
+          if (x % 3 === 0) {
+            c.remove(x);
+            model.delete(x);
+          } else {
+            c.add(x);
+            model.add(x);
+          }
+        }
+        c.addAll(pb);
+        for (const x of b) model.add(x);
+        expect(c.toArray()).toEqual(sorted(model));
+        c.removeAll(Postings.of(a));
+        for (const x of a) model.delete(x);
+        expect(c.toArray()).toEqual(sorted(model));
+        expect(c.size).toBe(model.size);
+        expect(pa.toArray()).toEqual(sorted(a));
+      }),
+      { numRuns: 500 },
+    );
+    expect(Postings.empty().isEmpty).toBe(true);
+    expect(Postings.of([3, 1, 3, 2]).toArray()).toEqual([1, 2, 3]);
+    expect(String(Postings.of([5, 6]))).toBe('Postings(2)');
   });
 
   it('round-trips the portable serialization', () => {

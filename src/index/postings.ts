@@ -30,20 +30,45 @@ function loadRoaring(): typeof RoaringModule {
 const { RoaringBitmap32 } = loadRoaring();
 type Bitmap = InstanceType<typeof RoaringBitmap32>;
 
-export class Postings implements Iterable<number> {
-  /** @internal */
-  readonly bm: Bitmap;
+/** Most ids a Postings keeps as a plain sorted array instead of a bitmap. */
+export const SMALL_POSTINGS = 16;
 
-  private constructor(bm: Bitmap) {
-    this.bm = bm;
+export class Postings implements Iterable<number> {
+  // A set is either a sorted array of unique ids (a small one, as most query-time selections
+  // of one series are) or a roaring bitmap, never both: a native bitmap costs a few
+  // microseconds to create, iterate and collect, more than the rest of selecting one series.
+  // A small set gets its bitmap only when an operation needs one; the mutators switch it for
+  // good.
+  private ids: number[] | null;
+  private bitmap: Bitmap | null;
+
+  private constructor(bitmap: Bitmap | null, ids: number[] | null = null) {
+    this.bitmap = bitmap;
+    this.ids = ids;
+  }
+
+  /** @internal The bitmap (made from the small array on first use). */
+  get bm(): Bitmap {
+    if (this.bitmap === null) {
+      this.bitmap = new RoaringBitmap32(this.ids!);
+      this.ids = null;
+    }
+    return this.bitmap;
   }
 
   static empty(): Postings {
-    return new Postings(new RoaringBitmap32());
+    return new Postings(null, []);
   }
 
   /** Ids in any order; duplicates are fine. */
   static of(ids: Iterable<number> | ArrayLike<number>): Postings {
+    if ((Array.isArray(ids) || ids instanceof Uint32Array) && ids.length <= SMALL_POSTINGS) {
+      const a = Array.from(ids as ArrayLike<number>).sort((x, y) => x - y);
+      let n = 0;
+      for (let i = 0; i < a.length; i++) if (i === 0 || a[i] !== a[n - 1]) a[n++] = a[i];
+      a.length = n;
+      return new Postings(null, a);
+    }
     const bm = new RoaringBitmap32();
     bm.addMany(ids as Iterable<number>);
     return new Postings(bm);
@@ -58,6 +83,9 @@ export class Postings implements Iterable<number> {
   static unionAll(list: readonly Postings[]): Postings {
     if (list.length === 0) return Postings.empty();
     if (list.length === 1) return list[0].clone();
+    let small = 0;
+    for (const p of list) small += p.ids === null ? SMALL_POSTINGS + 1 : p.ids.length;
+    if (small <= SMALL_POSTINGS) return Postings.of(list.flatMap((p) => p.ids!));
     return new Postings(RoaringBitmap32.orMany(list.map((p) => p.bm)));
   }
 
@@ -65,7 +93,15 @@ export class Postings implements Iterable<number> {
   static intersectAll(list: readonly Postings[]): Postings {
     if (list.length === 0) return Postings.empty();
     const sorted = list.slice().sort((a, b) => a.size - b.size);
-    let acc = sorted[0].bm.clone();
+    const first = sorted[0];
+    if (first.ids !== null) {
+      const out = first.ids.filter((id) => {
+        for (let i = 1; i < sorted.length; i++) if (!sorted[i].has(id)) return false;
+        return true;
+      });
+      return new Postings(null, out);
+    }
+    const acc = first.bm.clone();
     for (let i = 1; i < sorted.length && !acc.isEmpty; i++) acc.andInPlace(sorted[i].bm);
     return new Postings(acc);
   }
@@ -81,47 +117,57 @@ export class Postings implements Iterable<number> {
   }
 
   get size(): number {
-    return this.bm.size;
+    return this.ids !== null ? this.ids.length : this.bitmap!.size;
   }
 
   get isEmpty(): boolean {
-    return this.bm.isEmpty;
+    return this.ids !== null ? this.ids.length === 0 : this.bitmap!.isEmpty;
   }
 
   has(id: number): boolean {
-    return this.bm.has(id);
+    const a = this.ids;
+    if (a === null) return this.bitmap!.has(id);
+    for (let i = 0; i < a.length; i++) if (a[i] >= id) return a[i] === id;
+    return false;
   }
 
   /** Ids in this and in `other` (AND). */
   intersect(other: Postings): Postings {
+    if (this.ids !== null) return new Postings(null, this.ids.filter((id) => other.has(id)));
+    if (other.ids !== null) return new Postings(null, other.ids.filter((id) => this.has(id)));
     return new Postings(RoaringBitmap32.and(this.bm, other.bm));
   }
 
   /** Ids in this or in `other` (OR). */
   union(other: Postings): Postings {
-    return new Postings(RoaringBitmap32.or(this.bm, other.bm));
+    return Postings.unionAll([this, other]);
   }
 
   /** Ids in this but not in `other` (AND NOT). */
   without(other: Postings): Postings {
+    if (this.ids !== null) return new Postings(null, this.ids.filter((id) => !other.has(id)));
     return new Postings(RoaringBitmap32.andNot(this.bm, other.bm));
   }
 
   intersects(other: Postings): boolean {
+    if (this.ids !== null) return this.ids.some((id) => other.has(id));
+    if (other.ids !== null) return other.ids.some((id) => this.has(id));
     return this.bm.intersects(other.bm);
   }
 
   isEqual(other: Postings): boolean {
+    if (this.ids !== null && other.ids !== null) return this.ids.length === other.ids.length && this.ids.every((id, i) => id === other.ids![i]);
+    if (this.size !== other.size) return false;
     return this.bm.isEqual(other.bm);
   }
 
   clone(): Postings {
-    return new Postings(this.bm.clone());
+    return this.ids !== null ? new Postings(null, this.ids.slice()) : new Postings(this.bitmap!.clone());
   }
 
   /** Ids in ascending order. */
   iterate(): IterableIterator<number> {
-    return this.bm.values() as IterableIterator<number>;
+    return this.ids !== null ? this.ids.values() : (this.bitmap!.values() as IterableIterator<number>);
   }
 
   [Symbol.iterator](): Iterator<number> {
@@ -129,16 +175,17 @@ export class Postings implements Iterable<number> {
   }
 
   toArray(): number[] {
-    return this.bm.toArray();
+    return this.ids !== null ? this.ids.slice() : this.bitmap!.toArray();
   }
 
   toUint32Array(): Uint32Array {
-    return this.bm.toUint32Array();
+    return this.ids !== null ? Uint32Array.from(this.ids) : this.bitmap!.toUint32Array();
   }
 
   /** The largest id, or undefined when empty. */
   max(): number | undefined {
-    return this.bm.isEmpty ? undefined : this.bm.maximum();
+    if (this.ids !== null) return this.ids.at(-1);
+    return this.bitmap!.isEmpty ? undefined : this.bitmap!.maximum();
   }
 
   /** Portable roaring serialization (the RoaringFormatSpec), stable across versions and languages. */
@@ -176,6 +223,6 @@ export class Postings implements Iterable<number> {
   }
 
   toString(): string {
-    return `Postings(${this.bm.size})`;
+    return `Postings(${this.size})`;
   }
 }
