@@ -319,9 +319,16 @@ function repeatRequests(i: number, rnd: () => number, start: number, end: number
   const query = i % 4 === 3 ? `system_${g}{host="${host}"}` : `${fn}_over_time(system_${g}{host="${host}"}[1m])`;
   return [
     getOrPost('/api/v1/query_range', { query, start: String((t0 + MINUTE) / 1000), end: String(t1 / 1000), step: i % 4 === 3 ? '30' : '60' }, post),
+    // identifiers quoted as Grafana's editor writes them, or bare as people and scripts do
     getOrPost(
       '/query',
-      { db: DB, q: `SELECT ${agg}("${g}") FROM "system" WHERE ("host" = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)` },
+      {
+        db: DB,
+        q:
+          (i >> 2) % 2 === 0
+            ? `SELECT ${agg}("${g}") FROM "system" WHERE ("host" = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)`
+            : `SELECT ${agg}(${g}) FROM system WHERE (host = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)`,
+      },
       post,
     ),
   ];
