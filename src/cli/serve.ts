@@ -74,7 +74,16 @@ export const SERVE_SPEC: CommandSpec = {
       env: 'STRATA_WARMUP',
       default: true,
       description:
-        'Skip the start-up warm-up (by default about 0.5 s of typical queries on a scratch database in the temp directory before listening, so the first real queries are not 2-3x slower while V8 compiles the query code).',
+        'Skip the start-up warm-up (by default --warmup-ms of typical queries on scratch databases in the temp directory before listening, so the first real queries are not 2-3x slower while V8 compiles the query code).',
+    },
+    {
+      name: 'warmup-ms',
+      type: 'number',
+      placeholder: 'MS',
+      env: 'STRATA_WARMUP_MS',
+      default: 3000,
+      min: 0,
+      description: 'Time the start-up warm-up may take (each route runs at least once even past it).',
     },
     {
       name: 'repair-wal',
@@ -468,7 +477,7 @@ export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, 
     });
     if (args.boolean('warmup') && stopReason === null) {
       // Compile the query paths on a scratch database before the first real request (src/server/warmup.ts).
-      const w = await warmUp({ logger: log, version, server: queryOptions, stop: () => stopReason !== null });
+      const w = await warmUp({ logger: log, version, server: queryOptions, budgetMs: args.number('warmup-ms'), stop: () => stopReason !== null });
       log.info({ ms: Math.round(w.ms), requests: w.requests, failed: w.failed, rounds: w.rounds, repeats: w.repeats, transport: w.transport }, 'warm-up done');
     }
     try {

@@ -97,10 +97,14 @@ export function validateName(kind: 'database' | 'retention policy', name: string
 export class Meta {
   private readonly file: string;
   data: MetaFile;
+  /** data.databases by name: a Map, so code looking databases up by name (every query
+   * does) is not compiled for the names it happened to see first. */
+  private readonly byName: Map<string, DatabaseMeta>;
 
   private constructor(file: string, data: MetaFile) {
     this.file = file;
     this.data = data;
+    this.byName = new Map(Object.entries(data.databases));
   }
 
   static load(dataDir: string): Meta {
@@ -112,11 +116,11 @@ export class Meta {
   }
 
   has(db: string): boolean {
-    return Object.hasOwn(this.data.databases, db);
+    return this.byName.has(db);
   }
 
   get(db: string): DatabaseMeta | undefined {
-    return this.has(db) ? this.data.databases[db] : undefined;
+    return this.byName.get(db);
   }
 
   /** The databases in creation order (a dropped and re-created one goes last). */
@@ -147,6 +151,7 @@ export class Meta {
     if (opts.fsync !== undefined) meta.fsync = opts.fsync;
     if (!existing) this.data.order = [...this.names().filter((n) => n !== db), db];
     this.data.databases[db] = meta;
+    this.byName.set(db, meta);
     this.save();
     return meta;
   }
@@ -235,6 +240,7 @@ export class Meta {
     if (!this.has(db)) return;
     this.data.order = this.names().filter((n) => n !== db);
     delete this.data.databases[db];
+    this.byName.delete(db);
     this.save();
   }
 

@@ -43,7 +43,7 @@ import { httpRequestHistogram, type Metrics } from './metrics.js';
 
 export interface WarmUpOptions {
   logger: Logger;
-  /** Wall-clock budget of the whole warm-up, ms (default 1000): requests run until it is
+  /** Wall-clock budget of the whole warm-up, ms (default 3000): requests run until it is
    * spent (at least minRounds, and until the scratch flush is done). */
   budgetMs?: number;
   /** Most rounds of the whole request set (default 3); the rest of the budget goes to the
@@ -112,6 +112,26 @@ const TAIL_MS = 20 * MINUTE;
 /** Gauges of the `system` measurement (metric names `system_<field>`). */
 const GAUGES = ['load1', 'load5', 'cpu_user_pct', 'cpu_system_pct', 'mem_used_pct', 'disk_used_pct', 'temp_c', 'humidity_pct'];
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'];
+/**
+ * More gauge families, each with its own tag set and in a database of its own: code that
+ * handles label sets, tag sets and database names specializes on the ones it has seen, and
+ * a real series' labels, tags or database (none of which the warm-up can know) would
+ * throw away code compiled for one scratch shape ("wrong map", "wrong name"
+ * deoptimizations at the first real query); several shapes leave it general.
+ */
+const FAMILIES: readonly { db: string; measurement: string; tags: (h: number) => string; fields: readonly string[] }[] = [
+  { db: DB, measurement: 'system', tags: (h) => systemTags(h), fields: GAUGES },
+  { db: 'warmup_disk', measurement: 'disk', tags: (h) => `device=sd${'ab'[h % 2]},fstype=ext4,host=node-${h},path=/data${h % 2}`, fields: ['used_pct', 'io_util_pct'] },
+  { db: 'warmup_net', measurement: 'net', tags: (h) => `host=node-${h},interface=eth${h % 2}`, fields: ['rx_mbps', 'tx_mbps'] },
+  { db: 'warmup_net', measurement: 'app', tags: (h) => `env=prod,host=node-${h},service=api,team=core,version=v${h % 3},zone=${REGIONS[h % REGIONS.length]}a`, fields: ['latency_ms', 'heap_pct'] },
+];
+/** The scratch databases (DB first). */
+const DBS = [...new Set(FAMILIES.map((f) => f.db))];
+
+function systemTags(h: number): string {
+  return `host=node-${h},region=${REGIONS[h % REGIONS.length]},env=${h % 2 === 0 ? 'prod' : 'staging'}`;
+}
+
 /** Failing requests logged individually; the rest are only counted. */
 const MAX_FAILURE_LOGS = 5;
 
@@ -121,23 +141,34 @@ const MAX_FAILURE_LOGS = 5;
  */
 class Synth {
   private readonly gauges: number[][];
+  private readonly others: number[][][];
   private readonly requests: number[];
   private readonly errors: number[];
   constructor(private readonly rnd: () => number) {
     this.gauges = Array.from({ length: HOSTS }, () => GAUGES.map(() => rnd() * 100));
+    this.others = FAMILIES.map((f) => Array.from({ length: HOSTS }, () => f.fields.map(() => rnd() * 100)));
     this.requests = Array.from({ length: HOSTS }, () => Math.floor(rnd() * 1e6));
     this.errors = Array.from({ length: HOSTS }, () => Math.floor(rnd() * 1e3));
   }
 
-  /** Line protocol of all hosts for times [fromMs, toMs) (ns timestamps; counters every 30 s). */
-  lines(fromMs: number, toMs: number): string {
+  /** Line protocol of database `db` for all hosts and times [fromMs, toMs) (ns timestamps;
+   * counters every 30 s). */
+  lines(db: string, fromMs: number, toMs: number): string {
     const out: string[] = [];
     for (let t = fromMs; t < toMs; t += STEP) {
       const ns = `${t}000000`;
+      for (let k = 1; k < FAMILIES.length; k++) {
+        const f = FAMILIES[k]!;
+        if (f.db !== db) continue;
+        for (let h = 0; h < HOSTS; h++) {
+          const v = this.walk(this.others[k]![h]!);
+          out.push(`${f.measurement},${f.tags(h)} ${f.fields.map((name, i) => `${name}=${v[i]}`).join(',')} ${ns}`);
+        }
+      }
+      if (db !== DB) continue;
       for (let h = 0; h < HOSTS; h++) {
-        const v = this.gauges[h]!;
-        for (let i = 0; i < v.length; i++) v[i] = Math.min(100, Math.max(0, v[i]! + (this.rnd() - 0.5) * 4));
-        const tags = `host=node-${h},region=${REGIONS[h % REGIONS.length]},env=${h % 2 === 0 ? 'prod' : 'staging'}`;
+        const v = this.walk(this.gauges[h]!);
+        const tags = systemTags(h);
         out.push(`system,${tags} ${GAUGES.map((f, i) => `${f}=${v[i]}`).join(',')} ${ns}`);
         if (t % 30_000 !== 0) continue;
         this.requests[h]! += Math.floor(this.rnd() * 5000);
@@ -146,6 +177,12 @@ class Synth {
       }
     }
     return out.join('\n') + '\n';
+  }
+
+  /** One step of the random walks in `v` (values in [0, 100]). */
+  private walk(v: number[]): number[] {
+    for (let i = 0; i < v.length; i++) v[i] = Math.min(100, Math.max(0, v[i]! + (this.rnd() - 0.5) * 4));
+    return v;
   }
 }
 
@@ -309,25 +346,27 @@ function roundRequests(k: number, rnd: () => number, start: number, end: number)
  */
 function repeatRequests(i: number, rnd: () => number, start: number, end: number): Req[] {
   const host = `node-${Math.floor(rnd() * HOSTS)}`;
-  const g = GAUGES[Math.floor(rnd() * GAUGES.length)]!;
+  const fam = FAMILIES[i % FAMILIES.length]!;
+  const g = fam.fields[Math.floor(rnd() * fam.fields.length)]!;
+  const m = fam.measurement;
   const span = (2 + (i % 3)) * 10 * MINUTE;
   const t0 = start + Math.floor(rnd() * ((end - start - span) / (10 * MINUTE) + 1)) * 10 * MINUTE;
   const t1 = t0 + span;
   const post = i % 2 === 1;
   const fn = ['max', 'avg', 'min'][i % 3]!;
   const agg = ['mean', 'max', 'min'][(i >> 1) % 3]!;
-  const query = i % 4 === 3 ? `system_${g}{host="${host}"}` : `${fn}_over_time(system_${g}{host="${host}"}[1m])`;
+  const query = i % 8 === 7 ? `${m}_${g}{host="${host}"}` : `${fn}_over_time(${m}_${g}{host="${host}"}[1m])`;
   return [
-    getOrPost('/api/v1/query_range', { query, start: String((t0 + MINUTE) / 1000), end: String(t1 / 1000), step: i % 4 === 3 ? '30' : '60' }, post),
+    getOrPost('/api/v1/query_range', { query, start: String((t0 + MINUTE) / 1000), end: String(t1 / 1000), step: i % 8 === 7 ? '30' : '60' }, post),
     // identifiers quoted as Grafana's editor writes them, or bare as people and scripts do
     getOrPost(
       '/query',
       {
-        db: DB,
+        db: fam.db,
         q:
           (i >> 2) % 2 === 0
-            ? `SELECT ${agg}("${g}") FROM "system" WHERE ("host" = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)`
-            : `SELECT ${agg}(${g}) FROM system WHERE (host = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)`,
+            ? `SELECT ${agg}("${g}") FROM "${m}" WHERE ("host" = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)`
+            : `SELECT ${agg}(${g}) FROM ${m} WHERE (host = '${host}') AND time >= '${new Date(t0).toISOString()}' AND time < '${new Date(t1).toISOString()}' GROUP BY time(1m)`,
       },
       post,
     ),
@@ -362,7 +401,7 @@ function overSocket(agent: http.Agent, port: number, req: Req): Promise<Answer> 
  */
 export async function warmUp(opts: WarmUpOptions): Promise<WarmUpResult> {
   const t0 = performance.now();
-  const budgetMs = opts.budgetMs ?? 1000;
+  const budgetMs = opts.budgetMs ?? 3000;
   const maxRounds = opts.maxRounds ?? 3;
   const minRounds = opts.minRounds ?? 1;
   const minRepeats = opts.minRepeats ?? 0;
@@ -427,21 +466,25 @@ export async function warmUp(opts: WarmUpOptions): Promise<WarmUpResult> {
     const synth = new Synth(rnd);
     const end = Math.floor(Date.now() / HOUR) * HOUR;
     const start = end - SPAN_MS;
-    const write = (from: number, to: number): Req => ({
+    const writeDb = (db: string, from: number, to: number): Req => ({
       method: 'POST',
-      url: `/write?db=${DB}`,
+      url: `/write?db=${db}`,
       headers: { 'content-type': 'text/plain; charset=utf-8' },
-      payload: synth.lines(from, to),
+      payload: synth.lines(db, from, to),
     });
+    const write = (from: number, to: number): Req => writeDb(DB, from, to);
+    const writeAll = async (from: number, to: number): Promise<void> => {
+      for (const db of DBS) await send(writeDb(db, from, to));
+    };
     const batch = 10 * MINUTE; // 60 rows of gauges per host per request
     const flushAt = end - TAIL_MS;
-    for (let t = start; t < flushAt; t += batch) await send(write(t, Math.min(t + batch, flushAt)));
+    for (let t = start; t < flushAt; t += batch) await writeAll(t, Math.min(t + batch, flushAt));
     let flushed = false;
     let flushError: unknown;
     flushing = send({ method: 'POST', url: '/admin/flush' })
       .catch((err: unknown) => void (flushError = err))
       .finally(() => (flushed = true));
-    for (let t = flushAt; t < end; t += batch) await send(write(t, Math.min(t + batch, end)));
+    for (let t = flushAt; t < end; t += batch) await writeAll(t, Math.min(t + batch, end));
     setupMs = performance.now() - t0;
 
     // Rounds of the whole mix (at least minRounds, at most maxRounds, within the budget),
