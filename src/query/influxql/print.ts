@@ -175,7 +175,9 @@ function civilOfMs(ms: number): number {
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
+  // one addition whatever the month (a branch with arithmetic of its own would leave code
+  // compiled in one season without type feedback for the other)
+  const month = mp + (mp < 10 ? 3 : -9);
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
   const secOfDay = Math.floor(msOfDay / 1000);
   const hh = Math.floor(secOfDay / 3600);
