@@ -119,11 +119,13 @@ const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1'];
  * throw away code compiled for one scratch shape ("wrong map", "wrong name"
  * deoptimizations at the first real query); several shapes leave it general.
  */
-const FAMILIES: readonly { db: string; measurement: string; tags: (h: number) => string; fields: readonly string[] }[] = [
-  { db: DB, measurement: 'system', tags: (h) => systemTags(h), fields: GAUGES },
-  { db: 'warmup_disk', measurement: 'disk', tags: (h) => `device=sd${'ab'[h % 2]},fstype=ext4,host=node-${h},path=/data${h % 2}`, fields: ['used_pct', 'io_util_pct'] },
-  { db: 'warmup_net', measurement: 'net', tags: (h) => `host=node-${h},interface=eth${h % 2}`, fields: ['rx_mbps', 'tx_mbps'] },
-  { db: 'warmup_net', measurement: 'app', tags: (h) => `env=prod,host=node-${h},service=api,team=core,version=v${h % 3},zone=${REGIONS[h % REGIONS.length]}a`, fields: ['latency_ms', 'heap_pct'] },
+const FAMILIES: readonly { db: string; measurement: string; tags: (h: number) => string; fields: readonly string[]; stepMs: number }[] = [
+  { db: DB, measurement: 'system', tags: (h) => systemTags(h), fields: GAUGES, stepMs: STEP },
+  { db: 'warmup_disk', measurement: 'disk', tags: (h) => `device=sd${'ab'[h % 2]},fstype=ext4,host=node-${h},path=/data${h % 2}`, fields: ['used_pct', 'io_util_pct'], stepMs: STEP },
+  // every second: a series spans several TSM blocks, so reads cross block boundaries and
+  // read runs of blocks, as reads of real data do
+  { db: 'warmup_net', measurement: 'net', tags: (h) => `host=node-${h},interface=eth${h % 2}`, fields: ['rx_mbps', 'tx_mbps'], stepMs: 1000 },
+  { db: 'warmup_net', measurement: 'app', tags: (h) => `env=prod,host=node-${h},service=api,team=core,version=v${h % 3},zone=${REGIONS[h % REGIONS.length]}a`, fields: ['latency_ms', 'heap_pct'], stepMs: STEP },
 ];
 /** The scratch databases (DB first). */
 const DBS = [...new Set(FAMILIES.map((f) => f.db))];
@@ -155,17 +157,18 @@ class Synth {
    * counters every 30 s). */
   lines(db: string, fromMs: number, toMs: number): string {
     const out: string[] = [];
-    for (let t = fromMs; t < toMs; t += STEP) {
-      const ns = `${t}000000`;
-      for (let k = 1; k < FAMILIES.length; k++) {
-        const f = FAMILIES[k]!;
-        if (f.db !== db) continue;
+    for (let k = 1; k < FAMILIES.length; k++) {
+      const f = FAMILIES[k]!;
+      if (f.db !== db) continue;
+      for (let t = Math.ceil(fromMs / f.stepMs) * f.stepMs; t < toMs; t += f.stepMs) {
         for (let h = 0; h < HOSTS; h++) {
           const v = this.walk(this.others[k]![h]!);
-          out.push(`${f.measurement},${f.tags(h)} ${f.fields.map((name, i) => `${name}=${v[i]}`).join(',')} ${ns}`);
+          out.push(`${f.measurement},${f.tags(h)} ${f.fields.map((name, i) => `${name}=${v[i]}`).join(',')} ${t}000000`);
         }
       }
-      if (db !== DB) continue;
+    }
+    for (let t = fromMs; t < toMs && db === DB; t += STEP) {
+      const ns = `${t}000000`;
       for (let h = 0; h < HOSTS; h++) {
         const v = this.walk(this.gauges[h]!);
         const tags = systemTags(h);
