@@ -104,17 +104,6 @@ export class JsonBytes {
     this.pos = p;
   }
 
-  /** The bytes [start, end) of `text`, between double quotes. */
-  quoted(text: Uint8Array, start: number, end: number): void {
-    this.need(end - start + 2);
-    const b = this.buf;
-    let p = this.pos;
-    b[p++] = 0x22;
-    for (let i = start; i < end; i++) b[p++] = text[i];
-    b[p++] = 0x22;
-    this.pos = p;
-  }
-
   bytes(): Buffer {
     return this.buf.subarray(0, this.pos);
   }

@@ -22,8 +22,7 @@ import { parseExpr } from '../query/promql/parser.js';
 import { engineSource, matcherTest, type EngineSeriesSource } from '../query/promql/storage.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { PromQLError, type Labels, type QueryOutput } from '../query/promql/types.js';
-import { floatText } from '../wasm/index.js';
-import { JsonBytes } from './jsonBytes.js';
+import { FloatTexts, JsonBytes } from './jsonBytes.js';
 import { parseRfc3339 } from './time.js';
 
 /** The Prometheus release whose API (messages, shapes) Strata answers like. */
@@ -214,23 +213,19 @@ class PromJsonBytes extends JsonBytes {
    * String(v) for full-precision values.
    */
   points(ts: ArrayLike<number>, vs: ArrayLike<number>): void {
-    const n = ts.length;
-    for (let from = 0; from < n; ) {
-      const { bytes, ends, count } = floatText.format(vs, from, n);
-      let start = 0;
-      for (let k = 0; k < count; k++) {
-        this.need(2);
-        if (from + k > 0) this.buf[this.pos++] = 0x2c;
-        this.buf[this.pos++] = 0x5b;
-        this.time(ts[from + k]);
-        this.need(1);
-        this.buf[this.pos++] = 0x2c;
-        this.quoted(bytes, start, ends[k]);
-        this.need(1);
-        this.buf[this.pos++] = 0x5d;
-        start = ends[k];
-      }
-      from += count;
+    const texts = new FloatTexts(vs);
+    for (let k = 0; k < ts.length; k++) {
+      this.need(2);
+      if (k > 0) this.buf[this.pos++] = 0x2c;
+      this.buf[this.pos++] = 0x5b;
+      this.time(ts[k]);
+      this.need(2);
+      this.buf[this.pos++] = 0x2c;
+      this.buf[this.pos++] = 0x22;
+      texts.next(this);
+      this.need(2);
+      this.buf[this.pos++] = 0x22;
+      this.buf[this.pos++] = 0x5d;
     }
   }
 
