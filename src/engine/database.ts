@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PointBatch } from '../ingest/batch.js';
 import { LineProtocolParser } from '../ingest/lineprotocol.js';
-import { measurementOf } from '../ingest/seriesKey.js';
+import { measurementOf, seriesKeyTags } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
 import { BlockCache } from '../tsm/index.js';
@@ -599,7 +599,8 @@ export class Database {
     checkMatchers(where);
     const out: { key: string; tags: Record<string, string> }[] = [];
     for (const id of index.select(measurement, where).iterate()) {
-      out.push({ key: index.keyOf(id), tags: Object.fromEntries(index.tagsOf(id)) });
+      const key = index.keyOf(id);
+      out.push({ key, tags: seriesKeyTags(key) });
     }
     return out;
   }

@@ -9,6 +9,7 @@
 // damage is logged with file and offset; every other series is answered.
 
 import { CorruptionError } from '../errors.js';
+import { seriesKeyTags } from '../ingest/seriesKey.js';
 import { wordsOf } from '../int64.js';
 import type { Memtable, Series as MemSeries } from '../memtable/memtable.js';
 import { fieldTypeName, type ColumnValues, type FieldTypeName, type Logger, type SelectRequest, type SeriesColumn } from '../types.js';
@@ -71,7 +72,7 @@ export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColum
     let tags: Record<string, string> | undefined;
     const cols: SeriesColumn[] = [];
     for (const field of wantedSorted ?? fieldsOfSeries(files, inMem, id)) {
-      tags ??= Object.fromEntries(store.index.tagsOf(id));
+      tags ??= seriesKeyTags(key);
       const type = fieldTypeName(types?.get(field) ?? 1);
       try {
         const chunks: Chunk[] = [];
@@ -159,7 +160,7 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
     let tags: Record<string, string> | undefined;
     const cols: FloatSeriesColumn[] = [];
     for (const field of wantedSorted ?? fieldsOfSeries(files, inMem, id)) {
-      tags ??= Object.fromEntries(store.index.tagsOf(id));
+      tags ??= seriesKeyTags(key);
       const type = fieldTypeName(types?.get(field) ?? 1);
       if (type === 'string') continue;
       try {

@@ -8,7 +8,7 @@ import { BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED } from '../types.js';
 import type { FieldTypeCode, Point, Precision, TypedFieldValue } from '../types.js';
 import type { PointBatch } from './batch.js';
 import { parseLineProtocol } from './lineprotocol.js';
-import { compareUtf8, escapeMeasurement, escapeTag, escapeStringValue, makeSeriesKey, nameProblem, parseSeriesKey } from './seriesKey.js';
+import { compareUtf8, escapeMeasurement, escapeTag, escapeStringValue, makeSeriesKey, nameProblem, parseSeriesKey, seriesKeyTags } from './seriesKey.js';
 import { formatFloat, formatLine, MAX_TIME, MIN_TIME, pointsToLineProtocol } from './serialize.js';
 import type { FieldEntry } from './serialize.js';
 
@@ -241,6 +241,22 @@ describe('line protocol properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('seriesKeyTags reads a series key as parseSeriesKey does, escapes or not', () => {
+    const plain = fc.stringMatching(/^[a-z0-9_.:-]{1,8}$/);
+    const name = (kind: 'measurement' | 'tag key' | 'tag value') => fc.oneof(plain, nameOf(kind));
+    fc.assert(
+      fc.property(name('measurement'), fc.uniqueArray(fc.tuple(name('tag key'), name('tag value')), { selector: (t) => t[0], maxLength: 6 }), (m, tags) => {
+        const key = makeSeriesKey(m, tags);
+        expect(seriesKeyTags(key)).toEqual(Object.fromEntries(parseSeriesKey(key).tags));
+      }),
+      { numRuns: RUNS },
+    );
+    expect(seriesKeyTags('cpu')).toEqual({});
+    expect(seriesKeyTags('cpu,host=a,region=eu')).toEqual({ host: 'a', region: 'eu' });
+    expect(seriesKeyTags('a=b,k=v')).toEqual({ k: 'v' });
+    expect(() => seriesKeyTags('cpu,host')).toThrow(/malformed series key/);
   });
 
   it('formatFloat is the shortest text that reads back as the same bits', () => {
