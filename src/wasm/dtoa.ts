@@ -520,29 +520,4 @@ export class FloatText {
     const len = this.x.format(IN, count, OUT, ENDS);
     return { bytes: new Uint8Array(this.buf, OUT, len), ends: new Int32Array(this.buf, ENDS, count), count };
   }
-
-  /** The texts of all `values` (any number; formatted FLOAT_TEXT_CHUNK at a time). */
-  formatAll(values: ArrayLike<number>): string[] {
-    const out = new Array<string>(values.length);
-    for (let from = 0; from < values.length; ) {
-      const { bytes, ends, count } = this.format(values, from, values.length);
-      let start = 0;
-      for (let i = 0; i < count; i++) {
-        out[from + i] = latin1(bytes, start, ends[i]);
-        start = ends[i];
-      }
-      from += count;
-    }
-    return out;
-  }
-
-  /** The text of one value (for tests; a call per value costs the batch overhead each time). */
-  formatOne(v: number): string {
-    const { bytes } = this.format(Float64Array.of(v), 0, 1);
-    return latin1(bytes, 0, bytes.length);
-  }
-}
-
-function latin1(bytes: Uint8Array, start: number, end: number): string {
-  return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
 }

@@ -19,6 +19,7 @@ import type { BinaryOp, Call, Expr, Field, Measurement, SelectStatement, SubQuer
 import { hasParams } from './ast.js';
 import type { Cell, QueryContext, ResultSeries } from './result.js';
 import type { ColumnValues, TagMatcher } from '../../types.js';
+import { wordsOf } from '../../int64.js';
 import { aggregate, AggregateError, aggregateType, SELECTORS, type OutPoint, type PointList } from './aggregates.js';
 import {
   binaryOp,
@@ -1528,8 +1529,7 @@ function floatExtremes(a: AggCtx, name: string, ref: VarRef, tmin: bigint, tmax:
     let i = lowerBound(times, tmin);
     while (i < hi) {
       const w = window(plan, ex.zone, times[i]);
-      const endHi = Number(w.end >> 32n);
-      const endLo = Number(BigInt.asUintN(32, w.end));
+      const [endHi, endLo] = wordsOf(w.end);
       let k = i;
       let bv = values[i];
       if (Number.isNaN(bv)) return null;
