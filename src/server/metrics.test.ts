@@ -99,11 +99,15 @@ describe('GET /metrics', () => {
     await app.inject({ method: 'POST', url: '/write?db=other', payload: 'a x=1 1\n' });
     await app.inject({ method: 'POST', url: '/write', payload: 'a x=1 1\n' });
     await app.inject({ method: 'GET', url: '/no/such/path/123' });
+    await app.inject({ method: 'GET', url: '/api/v1/label/host/values' });
+    await app.inject({ method: 'HEAD', url: '/ping' });
     const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     const count = (labels: string) => sample(text, 'strata_http_request_duration_seconds_count', labels);
     expect(count('method="POST",route="/write",status="204"')).toBe(2);
     expect(count('method="POST",route="/write",status="400"')).toBe(1);
     expect(count('method="GET",route="unmatched",status="404"')).toBe(1);
+    expect(count('method="GET",route="/api/v1/label/:name/values",status="200"')).toBe(1);
+    expect(count('method="HEAD",route="/ping",status="204"')).toBe(1);
     expect(text).not.toContain('/no/such/path');
     expect(text).not.toContain('db=other');
   });

@@ -121,9 +121,7 @@ export function createMetrics(): Metrics {
   return {
     registry,
     onFsync: (seconds) => fsync.observe(seconds),
-    observeRequest(method, route, status, seconds) {
-      http.observe({ method, route, status: String(status) }, seconds);
-    },
+    observeRequest: requestObserver(http),
     attach(d) {
       db = d;
     },
@@ -141,6 +139,24 @@ export function metricsPlugin(metrics: Metrics) {
 }
 
 /** The per-request latency histogram (`strata_http_request_duration_seconds`), in `registry`. */
+/**
+ * Metrics.observeRequest on `http`. One labelled child per (method, status, route) is kept:
+ * observe() with a label object hashes the labels on every call. The set is small (route
+ * patterns, not URLs).
+ */
+export function requestObserver(http: Histogram<'method' | 'route' | 'status'>): Metrics['observeRequest'] {
+  const children = new Map<string, { observe(seconds: number): void }>();
+  return (method, route, status, seconds) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) {
+      child = http.labels({ method, route, status: String(status) });
+      children.set(key, child);
+    }
+    child.observe(seconds);
+  };
+}
+
 export function httpRequestHistogram(registry: Registry): Histogram<'method' | 'route' | 'status'> {
   return new Histogram({
     name: 'strata_http_request_duration_seconds',

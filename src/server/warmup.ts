@@ -39,7 +39,7 @@ import { mulberry32 } from '../random.js';
 import type { Logger } from '../types.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { buildServer, type ServerOptions } from './app.js';
-import { httpRequestHistogram, type Metrics } from './metrics.js';
+import { httpRequestHistogram, requestObserver, type Metrics } from './metrics.js';
 
 export interface WarmUpOptions {
   logger: Logger;
@@ -197,13 +197,10 @@ class Synth {
  */
 function scratchMetrics(): Metrics {
   const registry = new Registry();
-  const http = httpRequestHistogram(registry);
   return {
     registry,
     onFsync: () => {},
-    observeRequest(method, route, status, seconds) {
-      http.observe({ method, route, status: String(status) }, seconds);
-    },
+    observeRequest: requestObserver(httpRequestHistogram(registry)),
     attach() {},
   };
 }
