@@ -6,9 +6,10 @@
 // the request metrics set up here.
 
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { adminPlugin } from './admin.js';
 import { retentionPlugin } from './retention.js';
@@ -25,6 +26,7 @@ import { exportPlugin } from './export.js';
 import { healthPlugin } from './health.js';
 import { influxqlPlugin, type InfluxQLLimits } from './influxql.js';
 import { kvPlugin } from './kv.js';
+import { QueryLane } from './lane.js';
 import { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
 import { prometheusPlugin, type PrometheusQueryOptions } from './prometheus.js';
 import { remoteWritePlugin } from './remoteWrite.js';
@@ -58,6 +60,8 @@ export interface ServerOptions {
   rules?: RecordingRules | null;
   /** The downsampler: GET /admin/rollups shows it, POST /admin/rollups/tick runs it. */
   downsampler?: Downsampler;
+  /** The query lane (lane.ts; default on): false sends every request through fastify. */
+  queryLane?: boolean;
   /** More routes, registered last (e.g. the gateway's status page). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -92,6 +96,14 @@ export function packageVersion(): string {
   return (cachedVersion = '0.0.0');
 }
 
+/** Whether fastify logs every request with this logger option (at info level or below). */
+function logsRequests(logger: boolean | object): boolean {
+  if (logger === false) return false;
+  if (logger === true) return true;
+  const level = (logger as { level?: string }).level ?? 'info';
+  return level === 'info' || level === 'debug' || level === 'trace';
+}
+
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const version = opts.version ?? packageVersion();
@@ -100,7 +112,34 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const metrics = opts.metrics ?? createMetrics();
   metrics.attach(opts.db);
 
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit });
+  // The query endpoints' lane (lane.ts) sits in front of fastify in the request listener.
+  // The server is made here as fastify makes its own (lib/server.js), with its timeouts.
+  const lane = new QueryLane({
+    bodyLimit,
+    headers: { 'x-influxdb-version': compat, 'x-influxdb-build': 'OSS' },
+    observe: metrics.observeRequest,
+    enabled: opts.queryLane !== false && !logsRequests(opts.logger ?? false),
+  });
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit,
+    serverFactory: (handler, options) => {
+      // fastify passes its options with its defaults filled in
+      const o = options as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number; maxRequestsPerSocket: number };
+      const server = http.createServer(lane.listener(handler));
+      server.keepAliveTimeout = o.keepAliveTimeout;
+      server.requestTimeout = o.requestTimeout;
+      server.setTimeout(o.connectionTimeout);
+      if (o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      return server;
+    },
+  });
+  app.decorate('queryLane', lane);
+  // closing: fastify answers what still arrives (503, Connection: close)
+  app.addHook('preClose', (done) => {
+    lane.close();
+    done();
+  });
   registerErrorHandlers(app);
 
   // Every response, errors and 404s included, names the version (InfluxDB does the same;
@@ -111,8 +150,20 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     reply.header('X-Influxdb-Build', 'OSS');
     done();
   });
+  // Request metrics by route pattern: each route gets its own onResponse hook with its
+  // pattern (request.routeOptions builds an object of a dozen properties at every access);
+  // requests no route matched are counted here as "unmatched".
+  app.addHook('onRoute', (route) => {
+    const url = route.url;
+    const observe = (request: FastifyRequest, reply: FastifyReply, done: () => void): void => {
+      metrics.observeRequest(request.method, url, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    const own = route.onResponse;
+    route.onResponse = own === undefined ? [observe] : [...(Array.isArray(own) ? own : [own]), observe];
+  });
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    if (request.is404) metrics.observeRequest(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 
@@ -124,8 +175,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));
   await app.register(retentionPlugin({ db: opts.db, downsampler: opts.downsampler }));
-  await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query }));
-  await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql, continuousQueries: opts.continuousQueries }));
+  await app.register(prometheusPlugin({ db: opts.db, version, bodyLimit, ...opts.query, lane }));
+  await app.register(influxqlPlugin({ db: opts.db, bodyLimit, version: compat, commit, ...opts.influxql, continuousQueries: opts.continuousQueries, lane }));
   await app.register(rulesPlugin({ rules: opts.rules ?? null }));
   await app.register(kvPlugin({ db: opts.db }));
   await app.register(docsPlugin({ db: opts.db }));

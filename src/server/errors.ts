@@ -7,7 +7,8 @@
 // A route picks its shape with `config: { errorStyle: 'v2' }`; without one, paths under
 // /api/v2/ get the v2 shape and everything else the v1 shape.
 
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { LaneAnswer } from './lane.js';
 import { OverloadedError, StrataError } from '../errors.js';
 
 export type ErrorStyle = 'v1' | 'v2';
@@ -49,13 +50,24 @@ export function errorStyleOf(request: FastifyRequest): ErrorStyle {
 
 /** Sends an error in the request's API shape. `code` is Strata's stable error code, if any. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
-  reply.code(status).type(JSON_UTF8);
+  return sendAnswer(reply, errorBody(errorStyleOf(request), status, message, code));
+}
+
+/** An error answer in an API's shape. */
+export function errorBody(style: ErrorStyle, status: number, message: string, code?: string): LaneAnswer {
+  const headers: Record<string, string> = { 'content-type': JSON_UTF8 };
   // InfluxDB 1.x also puts the message in X-Influxdb-Error (some tools log only headers);
   // header values must be latin-1 without control characters, so the message is reduced.
-  reply.header('X-Influxdb-Error', headerSafe(message));
-  if (code) reply.header('X-Strata-Error-Code', code);
-  const body = errorStyleOf(request) === 'v2' ? { code: v2Code(status), message } : { error: message };
-  return reply.send(JSON.stringify(body));
+  headers['x-influxdb-error'] = headerSafe(message);
+  if (code) headers['x-strata-error-code'] = code;
+  const body = style === 'v2' ? { code: v2Code(status), message } : { error: message };
+  return { status, headers, body: JSON.stringify(body) };
+}
+
+/** Sends an answer (a route's or an error's) through fastify. */
+export function sendAnswer(reply: FastifyReply, a: LaneAnswer): FastifyReply {
+  // a Buffer, so fastify adds no charset to a content type that has none
+  return reply.code(a.status).headers(a.headers).send(typeof a.body === 'string' ? Buffer.from(a.body) : a.body);
 }
 
 function headerSafe(s: string): string {
@@ -69,30 +81,39 @@ function frameworkStatus(err: FastifyError): number {
   return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
 }
 
+/**
+ * The answer to an error thrown while answering a request: StrataErrors with their status
+ * and code, fastify's own 4xx as they are, anything else as a logged 500.
+ */
+export function errorAnswer(err: unknown, style: ErrorStyle, log: FastifyBaseLogger, url: string): LaneAnswer {
+  let status: number;
+  let code: string | undefined;
+  let message: string;
+  if (err instanceof StrataError) {
+    status = err.status;
+    code = err.code;
+    message = err.message;
+  } else {
+    status = frameworkStatus(err as FastifyError);
+    message = err instanceof Error ? err.message : String(err);
+  }
+  if (status >= 500) {
+    log.error({ err, url }, 'request failed');
+    if (!(err instanceof StrataError)) message = `internal error: ${message}`;
+  } else if (!(err instanceof StrataError)) {
+    // fastify's own 4xx (a malformed header and the like): its message is clear enough;
+    // its FST_ERR_* code is not one of ours, so it is logged but not sent.
+    log.info({ code: (err as FastifyError).code, message }, 'request refused');
+  }
+  const a = errorBody(style, status, message, code);
+  if (err instanceof OverloadedError) a.headers['retry-after'] = String(err.retryAfter);
+  return a;
+}
+
 export function registerErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | StrataError | Error, request, reply) => {
-    let status: number;
-    let code: string | undefined;
-    let message: string;
-    if (err instanceof StrataError) {
-      status = err.status;
-      code = err.code;
-      message = err.message;
-      if (err instanceof OverloadedError) reply.header('Retry-After', String(err.retryAfter));
-    } else {
-      status = frameworkStatus(err as FastifyError);
-      message = err.message;
-    }
-    if (status >= 500) {
-      request.log.error({ err, url: request.url }, 'request failed');
-      if (!(err instanceof StrataError)) message = `internal error: ${message}`;
-    } else if (!(err instanceof StrataError)) {
-      // fastify's own 4xx (a malformed header and the like): its message is clear enough;
-      // its FST_ERR_* code is not one of ours, so it is logged but not sent.
-      request.log.info({ code: (err as FastifyError).code, message }, 'request refused');
-    }
-    return sendError(request, reply, status, message, code);
-  });
+  app.setErrorHandler((err: FastifyError | StrataError | Error, request, reply) =>
+    sendAnswer(reply, errorAnswer(err, errorStyleOf(request), request.log, request.url)),
+  );
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];

@@ -13,11 +13,12 @@ import type { Database } from '../engine/database.js';
 import { makeZone, type ZoneFn } from '../query/influxql/condition.js';
 import { executeQuery, mergeResults, type ChunkMode, type ExecutedResult } from '../query/influxql/execute.js';
 import { InfluxQLParseError } from '../query/influxql/parser.js';
-import { formatTimeNs, plainDecimal, TIME_NS_MAX_BYTES, writeTimeNs } from '../query/influxql/print.js';
+import { formatTimeNs, plainDecimal, TIME_NS_MAX_BYTES, TimeNsWriter } from '../query/influxql/print.js';
 import type { Cell, ContinuousQueryRegistry, QueryContext, ResultSeries } from '../query/influxql/result.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
-import { JSON_UTF8 } from './errors.js';
+import { errorAnswer, JSON_UTF8, sendAnswer } from './errors.js';
 import { FloatTexts, JsonBytes } from './jsonBytes.js';
+import type { LaneAnswer, QueryLane } from './lane.js';
 
 export interface InfluxQLRoutesOptions extends InfluxQLLimits {
   db: Database;
@@ -30,6 +31,8 @@ export interface InfluxQLRoutesOptions extends InfluxQLLimits {
   now?: () => bigint;
   /** Where CREATE / DROP / SHOW CONTINUOUS QUERIES go; absent: CREATE answers "not supported". */
   continuousQueries?: ContinuousQueryRegistry;
+  /** The query lane: /query is answered there too. */
+  lane?: QueryLane;
 }
 
 /** The server's InfluxQL settings (ServerOptions.influxql). */
@@ -73,10 +76,15 @@ function addPairs(form: Form, text: string): void {
 
 /** Go's r.FormValue: a form body's values before the query string's. */
 function formOf(request: FastifyRequest): Form {
-  const form: Form = new Map();
-  if (typeof request.body === 'string') addPairs(form, request.body);
   const q = request.url.indexOf('?');
-  if (q >= 0) addPairs(form, request.url.slice(q + 1));
+  return formFrom(typeof request.body === 'string' ? request.body : '', q >= 0 ? request.url.slice(q + 1) : '');
+}
+
+/** Body values first, then the query string's (Go's FormValue). */
+function formFrom(body: string, query: string): Form {
+  const form: Form = new Map();
+  if (body !== '') addPairs(form, body);
+  if (query !== '') addPairs(form, query);
   return form;
 }
 
@@ -355,6 +363,7 @@ function writeRows(out: JsonBytes, rows: Cell[][], timeCol: number, divisor: big
   count = 0;
   for (const row of rows) for (let j = 0; j < row.length; j++) if (typeof row[j] === 'number') nums[count++] = row[j] as number;
   const texts = new FloatTexts(nums);
+  const times = new TimeNsWriter();
   out.ascii('[');
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
@@ -374,7 +383,7 @@ function writeRows(out: JsonBytes, rows: Cell[][], timeCol: number, divisor: big
         else if (zone !== null) out.str(formatZonedTimeNs(v, zone), jsonString);
         else {
           out.need(TIME_NS_MAX_BYTES);
-          const end = writeTimeNs(out.buf, out.pos, v);
+          const end = times.write(out.buf, out.pos, v);
           if (end >= 0) out.pos = end;
           else out.str(formatTimeNs(v), jsonString);
         }
@@ -492,8 +501,7 @@ function csvResponse(results: ExecutedResult[]): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
-function wantsCsv(request: FastifyRequest): boolean {
-  const accept = request.headers.accept;
+function wantsCsv(accept: string | string[] | undefined): boolean {
   const first = (Array.isArray(accept) ? accept[0] : (accept ?? '')).split(',')[0].split(';')[0].trim().toLowerCase();
   return first === 'application/csv' || first === 'text/csv';
 }
@@ -506,18 +514,23 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
   const clock = opts.now ?? (() => BigInt(Date.now()) * 1_000_000n);
 
   /** A 400 as InfluxDB writes it: `{"error":"..."}` and a newline (or CSV), X-Influxdb-Error. */
-  function fail(reply: FastifyReply, csv: boolean, message: string): FastifyReply {
+  function fail(csv: boolean, message: string): LaneAnswer {
     const header = message.replace(/[^\x20-\x7e]/g, '?');
-    reply.header('X-Influxdb-Error', header.length > 512 ? `${header.slice(0, 509)}...` : header);
-    if (csv) return reply.code(400).type('text/csv').send(`error\n${csvField(message)}\n`);
-    return reply.code(400).type(JSON_UTF8).send(`{"error":${jsonString(message)}}\n`);
+    const headers = { 'content-type': csv ? 'text/csv' : JSON_UTF8, 'x-influxdb-error': header.length > 512 ? `${header.slice(0, 509)}...` : header };
+    return { status: 400, headers, body: csv ? `error\n${csvField(message)}\n` : `{"error":${jsonString(message)}}\n` };
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const form = formOf(request);
-    const csv = wantsCsv(request);
+  function ok(type: string, body: string | Buffer, tiers: string | null): LaneAnswer {
+    const headers: Record<string, string> = { 'content-type': type };
+    if (tiers !== null) headers['x-strata-tier'] = tiers;
+    return { status: 200, headers, body };
+  }
+
+  /** GET/POST /query: a request's parameters (`form`) to its answer. */
+  async function answer(method: string, form: Form, accept: string | string[] | undefined): Promise<LaneAnswer> {
+    const csv = wantsCsv(accept);
     const q = value(form, 'q');
-    if (q.trim() === '') return fail(reply, csv, 'missing required parameter "q"');
+    if (q.trim() === '') return fail(csv, 'missing required parameter "q"');
 
     let params: Record<string, unknown> | undefined;
     const rawParams = value(form, 'params');
@@ -527,7 +540,7 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
         if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('params must be a JSON object');
         params = parsed as Record<string, unknown>;
       } catch (err) {
-        return fail(reply, csv, `error parsing query parameters: ${(err as Error).message}`);
+        return fail(csv, `error parsing query parameters: ${(err as Error).message}`);
       }
     }
 
@@ -552,13 +565,13 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
     let results: ExecutedResult[];
     try {
       // A GET runs writing statements too, with InfluxDB's deprecation warning.
-      results = await executeQuery(ctx, q, { version: opts.version, commit: opts.commit, startedAt, readOnly: request.method === 'GET' });
+      results = await executeQuery(ctx, q, { version: opts.version, commit: opts.commit, startedAt, readOnly: method === 'GET' });
     } catch (err) {
-      if (err instanceof InfluxQLParseError) return fail(reply, csv, err.message);
+      if (err instanceof InfluxQLParseError) return fail(csv, err.message);
       throw err;
     }
 
-    if (ctx.tiers !== undefined && ctx.tiers.used.size > 0) reply.header('X-Strata-Tier', [...ctx.tiers.used].sort().join(', '));
+    const tiers = ctx.tiers !== undefined && ctx.tiers.used.size > 0 ? [...ctx.tiers.used].sort().join(', ') : null;
     const epoch = value(form, 'epoch').trim();
     const chunked = value(form, 'chunked') === 'true';
     // Not chunked, InfluxDB merges the results of one statement_id (a later error replacing
@@ -567,11 +580,11 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
     if (csv) {
       // CSV times are integers: ns, or the epoch unit when one is asked for.
       const out = convertTimes(results, epochDivisor(epoch));
-      return reply.code(200).type('text/csv').send(csvResponse(out));
+      return ok('text/csv', csvResponse(out), tiers);
     }
     const divisor = epoch === '' ? null : epochDivisor(epoch);
     const pretty = value(form, 'pretty') === 'true';
-    if (!chunked && !pretty) return reply.code(200).type(JSON_UTF8).send(jsonResponseBytes(results, divisor));
+    if (!chunked && !pretty) return ok(JSON_UTF8, jsonResponseBytes(results, divisor), tiers);
     const out = convertTimes(results, divisor);
     const encode = (rs: OutResult[]) => {
       const text = jsonResponse(rs);
@@ -585,7 +598,7 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
     } else {
       body = encode(out);
     }
-    return reply.code(200).type(JSON_UTF8).send(body);
+    return ok(JSON_UTF8, body, tiers);
   }
 
   return async function influxqlRoutes(app: FastifyInstance): Promise<void> {
@@ -596,6 +609,17 @@ export function influxqlPlugin(opts: InfluxQLRoutesOptions) {
     );
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: opts.bodyLimit }, (_request, _body, done) => done(null, undefined));
 
-    app.route({ method: ['GET', 'POST'], url: '/query', config: { errorStyle: 'v1' }, handler: handle });
+    app.route({
+      method: ['GET', 'POST'],
+      url: '/query',
+      config: { errorStyle: 'v1' },
+      handler: async (request, reply) => sendAnswer(reply, await answer(request.method, formOf(request), request.headers.accept)),
+    });
+    // the same answers through the query lane (lane.ts)
+    opts.lane?.add('/query', (req) =>
+      answer(req.method, formFrom(req.body, req.query), req.headers.accept).catch((err: unknown) =>
+        errorAnswer(err, 'v1', app.log, `/query${req.query === '' ? '' : '?'}${req.query}`),
+      ),
+    );
   };
 }

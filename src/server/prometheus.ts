@@ -12,7 +12,7 @@
 //
 // By default a query reads all databases as one namespace (storage.ts); `db=NAME` reads one.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../engine/database.js';
 import type { Expr, LabelMatcher } from '../query/promql/ast.js';
 import { PromQLParseError } from '../query/promql/ast.js';
@@ -22,7 +22,9 @@ import { parseExpr } from '../query/promql/parser.js';
 import { engineSource, matcherTest, type EngineSeriesSource } from '../query/promql/storage.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { PromQLError, type Labels, type QueryOutput } from '../query/promql/types.js';
+import { sendAnswer } from './errors.js';
 import { FloatTexts, JsonBytes } from './jsonBytes.js';
+import type { LaneAnswer, QueryLane } from './lane.js';
 import { parseRfc3339 } from './time.js';
 
 /** The Prometheus release whose API (messages, shapes) Strata answers like. */
@@ -56,6 +58,8 @@ export interface PrometheusRoutesOptions extends PrometheusQueryOptions {
   bodyLimit?: number;
   /** Wall clock, ms (tests). */
   now?: () => number;
+  /** The query lane: /api/v1/query and /api/v1/query_range are answered there too. */
+  lane?: QueryLane;
 }
 
 type ErrorType = 'bad_data' | 'execution' | 'timeout' | 'canceled' | 'internal' | 'not_found';
@@ -301,9 +305,13 @@ function errorBody(errorType: string, message: string): string {
   return `{"status":"error","errorType":${jsonString(errorType)},"error":${jsonString(message)}}`;
 }
 
+/** An answer as Prometheus sends it: plain application/json, no charset. */
+function json(body: string | Buffer, status = 200): LaneAnswer {
+  return { status, headers: { 'content-type': 'application/json' }, body };
+}
+
 function send(reply: FastifyReply, body: string | Buffer, status = 200): FastifyReply {
-  // A Buffer, so fastify does not add "; charset=utf-8": Prometheus sends plain application/json.
-  return reply.code(status).header('content-type', 'application/json').send(typeof body === 'string' ? Buffer.from(body) : body);
+  return sendAnswer(reply, json(body, status));
 }
 
 // ---- parameters, as Prometheus parses them -----------------------------------------------
@@ -320,10 +328,14 @@ function addPairs(form: Form, text: string): void {
 
 /** Body values first, then the query string's (Go's Request.ParseForm). */
 function formOf(request: FastifyRequest): Form {
-  const form: Form = new Map();
-  if (typeof request.body === 'string') addPairs(form, request.body);
   const q = request.url.indexOf('?');
-  if (q >= 0) addPairs(form, request.url.slice(q + 1));
+  return formFrom(typeof request.body === 'string' ? request.body : '', q >= 0 ? request.url.slice(q + 1) : '');
+}
+
+function formFrom(body: string, query: string): Form {
+  const form: Form = new Map();
+  if (body !== '') addPairs(form, body);
+  if (query !== '') addPairs(form, query);
   return form;
 }
 
@@ -460,7 +472,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
   }
 
   /** A query's output as the envelope; `limit` truncates vectors and matrices. */
-  function queryAnswer(reply: FastifyReply, out: QueryOutput, limit: number): FastifyReply {
+  function queryAnswer(out: QueryOutput, limit: number): LaneAnswer {
     const warnings = [...out.warnings];
     let result = out.result;
     if (limit > 0) {
@@ -472,8 +484,9 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
         warnings.push('results truncated due to limit');
       }
     }
-    if (out.tiers !== undefined && out.tiers.length > 0) reply.header('X-Strata-Tier', out.tiers.join(', '));
-    return send(reply, resultBody(result, warnings, out.infos));
+    const a = json(resultBody(result, warnings, out.infos));
+    if (out.tiers !== undefined && out.tiers.length > 0) a.headers['x-strata-tier'] = out.tiers.join(', ');
+    return a;
   }
 
   /** Engine errors: bad_data is the query's fault (parse and type errors). */
@@ -486,6 +499,68 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
     throw err;
   }
 
+  /** The answer to an error: the API's envelope, with Prometheus's status for its type. */
+  function errorAnswer(err: Error & { statusCode?: number }, log: FastifyBaseLogger, url: string): LaneAnswer {
+    if (err instanceof PrometheusApiError) return json(errorBody(err.errorType, err.message), STATUS[err.errorType]);
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
+    if (status >= 500) log.error({ err, url }, 'Prometheus API request failed');
+    const type: ErrorType = status >= 500 ? (status === 503 ? 'timeout' : 'internal') : 'bad_data';
+    return json(errorBody(type, err.message), status);
+  }
+
+  /** GET/POST /api/v1/query. */
+  function instant(form: Form): LaneAnswer {
+    const time = timeParam(form, 'time', now());
+    const eopts = engineOptions(form);
+    const limit = limitParam(form);
+    const src = source(form);
+    let out: QueryOutput;
+    try {
+      out = instantQuery(src, value(form, 'query'), time, eopts);
+    } catch (err) {
+      queryError(err, true);
+    }
+    return queryAnswer(out, limit);
+  }
+
+  /** GET/POST /api/v1/query_range. */
+  function range(form: Form): LaneAnswer {
+    const parse = (name: string): number => {
+      try {
+        return parseTime(value(form, name));
+      } catch (err) {
+        throw invalidParam(name, (err as Error).message);
+      }
+    };
+    const start = parse('start');
+    const end = parse('end');
+    if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
+    let stepNs: number;
+    try {
+      stepNs = parseDurationNs(value(form, 'step'));
+    } catch (err) {
+      throw invalidParam('step', (err as Error).message);
+    }
+    const stepMs = Math.trunc(stepNs / 1e6);
+    if (stepNs <= 0 || stepMs <= 0) {
+      throw invalidParam('step', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
+    }
+    if (Math.floor(((end - start) * 1e6) / stepNs) > MAX_POINTS) {
+      throw badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+    }
+    if (!Number.isFinite(start) || !Number.isFinite(end)) throw invalidParam('start', 'the time range must be finite');
+    const eopts = engineOptions(form);
+    const limit = limitParam(form);
+    const src = source(form);
+    let out: QueryOutput;
+    try {
+      out = rangeQuery(src, value(form, 'query'), start, end, stepMs, eopts);
+    } catch (err) {
+      queryError(err, false);
+    }
+    return queryAnswer(out, limit);
+  }
+
   return async function prometheusRoutes(app: FastifyInstance): Promise<void> {
     // Grafana and promtool POST forms; nothing else in this scope takes a body.
     app.addContentTypeParser(
@@ -494,76 +569,26 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
       (_request, body, done) => done(null, body),
     );
 
-    app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => {
-      if (err instanceof PrometheusApiError) return send(reply, errorBody(err.errorType, err.message), STATUS[err.errorType]);
-      const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-      if (status >= 500) request.log.error({ err, url: request.url }, 'Prometheus API request failed');
-      const type: ErrorType = status >= 500 ? (status === 503 ? 'timeout' : 'internal') : 'bad_data';
-      return send(reply, errorBody(type, err.message), status);
-    });
+    app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => sendAnswer(reply, errorAnswer(err, request.log, request.url)));
 
     const both = ['GET', 'POST'] as const;
 
-    app.route({
-      method: [...both],
-      url: '/api/v1/query',
-      handler: async (request, reply) => {
-        const form = formOf(request);
-        const time = timeParam(form, 'time', now());
-        const eopts = engineOptions(form);
-        const limit = limitParam(form);
-        const src = source(form);
-        let out: QueryOutput;
+    // The query endpoints, through fastify and through the query lane (lane.ts): one answer
+    // function each.
+    const queries: [string, (form: Form) => LaneAnswer][] = [
+      ['/api/v1/query', instant],
+      ['/api/v1/query_range', range],
+    ];
+    for (const [url, answer] of queries) {
+      app.route({ method: [...both], url, handler: async (request, reply) => sendAnswer(reply, answer(formOf(request))) });
+      opts.lane?.add(url, (req) => {
         try {
-          out = instantQuery(src, value(form, 'query'), time, eopts);
+          return answer(formFrom(req.body, req.query));
         } catch (err) {
-          queryError(err, true);
+          return errorAnswer(err as Error, app.log, `${url}${req.query === '' ? '' : '?'}${req.query}`);
         }
-        return queryAnswer(reply, out, limit);
-      },
-    });
-
-    app.route({
-      method: [...both],
-      url: '/api/v1/query_range',
-      handler: async (request, reply) => {
-        const form = formOf(request);
-        const parse = (name: string): number => {
-          try {
-            return parseTime(value(form, name));
-          } catch (err) {
-            throw invalidParam(name, (err as Error).message);
-          }
-        };
-        const start = parse('start');
-        const end = parse('end');
-        if (end < start) throw invalidParam('end', 'end timestamp must not be before start time');
-        let stepNs: number;
-        try {
-          stepNs = parseDurationNs(value(form, 'step'));
-        } catch (err) {
-          throw invalidParam('step', (err as Error).message);
-        }
-        const stepMs = Math.trunc(stepNs / 1e6);
-        if (stepNs <= 0 || stepMs <= 0) {
-          throw invalidParam('step', 'zero or negative query resolution step widths are not accepted. Try a positive integer');
-        }
-        if (Math.floor(((end - start) * 1e6) / stepNs) > MAX_POINTS) {
-          throw badData('exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
-        }
-        if (!Number.isFinite(start) || !Number.isFinite(end)) throw invalidParam('start', 'the time range must be finite');
-        const eopts = engineOptions(form);
-        const limit = limitParam(form);
-        const src = source(form);
-        let out: QueryOutput;
-        try {
-          out = rangeQuery(src, value(form, 'query'), start, end, stepMs, eopts);
-        } catch (err) {
-          queryError(err, false);
-        }
-        return queryAnswer(reply, out, limit);
-      },
-    });
+      });
+    }
 
     app.route({
       method: [...both],
