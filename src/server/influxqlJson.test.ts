@@ -67,6 +67,25 @@ describe('jsonResponseBytes', () => {
     );
   });
 
+  it('writes runs of times that share their day, cross midnight or go before 1970', () => {
+    // the time writer keeps the last day's date: rows of a GROUP BY time() and raw rows
+    fc.assert(
+      fc.property(
+        fc.oneof(ns, fc.bigInt({ min: -86_400_000_000_000n * 3n, max: 86_400_000_000_000n * 3n })),
+        fc.constantFrom(1n, 999_999n, 1_000_000n, 1_000_000_000n, 10_000_000_000n, 3_600_000_000_000n, 7_200_000_000_001n),
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        (t0, step, n, down) => {
+          const rows: Cell[][] = [];
+          for (let i = 0; i < n; i++) rows.push([t0 + (down ? -1n : 1n) * BigInt(i) * step, i]);
+          const results: ExecutedResult[] = [{ statement_id: 0, chunking: 'whole', series: [{ name: 'm', columns: ['time', 'v'], values: rows }] }];
+          expect(jsonResponseBytes(results, null).toString('utf8')).toBe(jsonResponseText(results, null));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('writes answers with more numbers than one batch of the float kernel', () => {
     const rows: Cell[][] = [];
     for (let i = 0; i < FLOAT_TEXT_CHUNK + 100; i++) rows.push([1_767_225_600_000_000_000n + BigInt(i) * 10_000_000_000n, Math.sin(i) * 100, i % 5 === 0 ? NaN : i / 3, i % 7 === 0 ? -0 : 'x']);

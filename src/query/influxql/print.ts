@@ -215,50 +215,89 @@ export function formatTimeNs(ns: bigint): string {
   return `${out}.${digits.slice(0, e)}Z`;
 }
 
-/** Most bytes writeTimeNs writes: `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"` with its quotes. */
+/** Most bytes TimeNsWriter.write writes: `"YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ"` with its quotes. */
 export const TIME_NS_MAX_BYTES = 32;
 
+const MIN_INT64 = -(2n ** 63n);
+const MAX_INT64 = 2n ** 63n - 1n;
+
 /**
- * formatTimeNs(ns) in double quotes, as ASCII bytes into `buf` at `pos` (which has room for
- * TIME_NS_MAX_BYTES), for JSON writers; returns the end position, or -1 for a year outside
- * 0-9999 (the caller writes formatTimeNs's text instead).
+ * formatTimeNs(ns) in double quotes, as ASCII bytes, for JSON writers. An answer's times
+ * mostly share their day, so the day's date digits are kept and a time of the same day
+ * costs only its clock digits; and the time is read as its two 32-bit words, without
+ * BigInt arithmetic. One writer per answer.
  */
-export function writeTimeNs(buf: Uint8Array, pos: number, ns: bigint): number {
-  const rem = Number(ns % NS_MS);
-  const ms = Number(ns / NS_MS) - (rem < 0 ? 1 : 0);
-  const c = civilOfMs(ms);
-  if (c < 0) return -1;
-  const date = Math.floor(c / 1e6);
-  const clock = c - date * 1e6;
-  let frac = fracOf(ms, rem);
-  let p = pos;
-  buf[p++] = 0x22;
-  const year = Math.floor(date / 10000);
-  buf[p++] = 0x30 + Math.floor(year / 1000);
-  buf[p++] = 0x30 + (Math.floor(year / 100) % 10);
-  buf[p++] = 0x30 + (Math.floor(year / 10) % 10);
-  buf[p++] = 0x30 + (year % 10);
-  p = two(buf, p, 0x2d, Math.floor(date / 100) % 100);
-  p = two(buf, p, 0x2d, date % 100);
-  p = two(buf, p, 0x54, Math.floor(clock / 10000));
-  p = two(buf, p, 0x3a, Math.floor(clock / 100) % 100);
-  p = two(buf, p, 0x3a, clock % 100);
-  if (frac !== 0) {
-    buf[p++] = 0x2e;
-    let n = 9;
-    while (frac % 10 === 0) {
-      frac /= 10;
-      n--;
+export class TimeNsWriter {
+  private readonly t = new BigInt64Array(1);
+  private readonly w = new Uint32Array(this.t.buffer);
+  /** The day (since the epoch) whose date `date` holds; NaN: none yet. */
+  private day = NaN;
+  /** `"YYYY-MM-DD` of `day`. */
+  private readonly date = new Uint8Array(11);
+
+  /**
+   * Writes the time at `pos` of `buf` (which has room for TIME_NS_MAX_BYTES); returns the
+   * end position, or -1 for a year outside 0-9999 (the caller writes formatTimeNs's text).
+   */
+  write(buf: Uint8Array, pos: number, ns: bigint): number {
+    if (ns < MIN_INT64 || ns > MAX_INT64) return -1;
+    this.t[0] = ns;
+    const lo = this.w[0];
+    const shi = this.w[1] | 0;
+    // ns = shi * 4294 * 1e6 + x, and x stays far below 2^53 (floorMsOfWords)
+    const x = shi * 967296 + lo;
+    let q = Math.floor(x * 1e-6);
+    let rem = x - q * 1e6;
+    if (rem < 0) {
+      q -= 1;
+      rem += 1e6;
+    } else if (rem >= 1e6) {
+      q += 1;
+      rem -= 1e6;
     }
-    for (let i = n - 1; i >= 0; i--) {
-      buf[p + i] = 0x30 + (frac % 10);
-      frac = Math.floor(frac / 10);
+    const ms = shi * 4294 + q;
+    if (ms < MIN_FAST_MS || ms >= MAX_FAST_MS) return -1;
+    const day = Math.floor(ms / 86_400_000);
+    const d = this.date;
+    if (day !== this.day) {
+      const date = Math.floor(civilOfMs(day * 86_400_000) / 1e6);
+      const year = Math.floor(date / 10000);
+      d[0] = 0x22;
+      d[1] = 0x30 + Math.floor(year / 1000);
+      d[2] = 0x30 + (Math.floor(year / 100) % 10);
+      d[3] = 0x30 + (Math.floor(year / 10) % 10);
+      d[4] = 0x30 + (year % 10);
+      two(d, 5, 0x2d, Math.floor(date / 100) % 100);
+      two(d, 8, 0x2d, date % 100);
+      this.day = day;
     }
-    p += n;
+    let p = pos;
+    for (let i = 0; i < 11; i++) buf[p++] = d[i];
+    const msOfDay = ms - day * 86_400_000;
+    const secOfDay = Math.floor(msOfDay / 1000);
+    const hh = Math.floor(secOfDay / 3600);
+    const mm = Math.floor((secOfDay - hh * 3600) / 60);
+    p = two(buf, p, 0x54, hh);
+    p = two(buf, p, 0x3a, mm);
+    p = two(buf, p, 0x3a, secOfDay - hh * 3600 - mm * 60);
+    let frac = (msOfDay - secOfDay * 1000) * 1_000_000 + rem;
+    if (frac !== 0) {
+      buf[p++] = 0x2e;
+      let n = 9;
+      while (frac % 10 === 0) {
+        frac /= 10;
+        n--;
+      }
+      for (let i = n - 1; i >= 0; i--) {
+        buf[p + i] = 0x30 + (frac % 10);
+        frac = Math.floor(frac / 10);
+      }
+      p += n;
+    }
+    buf[p++] = 0x5a;
+    buf[p++] = 0x22;
+    return p;
   }
-  buf[p++] = 0x5a;
-  buf[p++] = 0x22;
-  return p;
 }
 
 /** A separator byte then a two-digit number. */
