@@ -112,6 +112,19 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('db=other');
   });
 
+  it('shows every observed request at a scrape, however many are kept back', async () => {
+    const m = createMetrics();
+    for (let i = 0; i < 600; i++) m.observeRequest('GET', '/q', 200, i % 3 === 0 ? 0.0004 : 0.002);
+    m.observeRequest('POST', '/q', 400, 0.02);
+    const text = await m.registry.metrics();
+    expect(sample(text, 'strata_http_request_duration_seconds_count', 'method="GET",route="/q",status="200"')).toBe(600);
+    expect(sample(text, 'strata_http_request_duration_seconds_bucket', 'le="0.0005",method="GET",route="/q",status="200"')).toBe(200);
+    expect(sample(text, 'strata_http_request_duration_seconds_sum', 'method="GET",route="/q",status="200"')).toBeCloseTo(200 * 0.0004 + 400 * 0.002, 9);
+    expect(sample(text, 'strata_http_request_duration_seconds_count', 'method="POST",route="/q",status="400"')).toBe(1);
+    m.observeRequest('GET', '/q', 200, 0.002);
+    expect(sample(await m.registry.metrics(), 'strata_http_request_duration_seconds_count', 'method="GET",route="/q",status="200"')).toBe(601);
+  });
+
   it('keeps its own registry: nothing on the global one, and two instances do not collide', async () => {
     const a = createMetrics();
     const b = createMetrics();

@@ -39,7 +39,7 @@ import { mulberry32 } from '../random.js';
 import type { Logger } from '../types.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { buildServer, type ServerOptions } from './app.js';
-import { httpRequestHistogram, requestObserver, type Metrics } from './metrics.js';
+import { httpRequests, type Metrics } from './metrics.js';
 
 export interface WarmUpOptions {
   logger: Logger;
@@ -200,7 +200,7 @@ function scratchMetrics(): Metrics {
   return {
     registry,
     onFsync: () => {},
-    observeRequest: requestObserver(httpRequestHistogram(registry)),
+    observeRequest: httpRequests(registry),
     attach() {},
   };
 }
