@@ -119,6 +119,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     headers: { 'x-influxdb-version': compat, 'x-influxdb-build': 'OSS' },
     observe: metrics.observeRequest,
     enabled: opts.queryLane !== false && !logsRequests(opts.logger ?? false),
+    onError: (err, url) => app.log.error({ err, url }, 'query lane: request failed'),
   });
   const app = Fastify({
     logger: opts.logger ?? false,

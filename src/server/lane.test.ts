@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueryLane } from './lane.js';
 import { cleanup, setup, type Harness } from './testing/harness.js';
 
 interface Req {
@@ -160,6 +161,31 @@ describe('query lane', () => {
     const text = (await lane.app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/query",status="200"\} [1-9]/);
     expect(text).toMatch(/strata_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/query",status="400"\} [1-9]/);
+  });
+
+  it('answers a failing answer function with a logged 500, and lives on', async () => {
+    const errors: string[] = [];
+    const lane = new QueryLane({ bodyLimit: 1024, headers: { 'x-v': '1' }, observe: () => {}, enabled: true, onError: (_err, url) => errors.push(url) });
+    lane.add('/throws', () => {
+      throw new Error('bug');
+    });
+    lane.add('/rejects', () => Promise.reject(new Error('bug')));
+    lane.add('/bad-header', () => ({ status: 200, headers: { 'x-bad': 'a\nb' }, body: '{}' }));
+    lane.add('/ok', () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' }));
+    const server = http.createServer(lane.listener((_req, res) => res.writeHead(404).end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const path of ['/throws', '/rejects?x=1', '/bad-header']) {
+        const r = await send(port, { method: 'GET', path });
+        expect([r.status, r.body, r.headers['x-v']], path).toEqual([500, '{"error":"internal error"}', '1']);
+      }
+      expect(errors).toEqual(['/throws', '/rejects?x=1', '/bad-header']);
+      expect(await send(port, { method: 'GET', path: '/ok' })).toMatchObject({ status: 200, body: '{"ok":true}' });
+      expect(lane.answered).toBe(4);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('hands requests to fastify once the server is closing', async () => {

@@ -46,6 +46,8 @@ export interface QueryLaneOptions {
   observe: (method: string, route: string, status: number, seconds: number) => void;
   /** Off: every request goes to fastify (e.g. when requests are logged). */
   enabled: boolean;
+  /** Told of a request that failed in the lane itself (logged by the server). */
+  onError: (err: unknown, url: string) => void;
 }
 
 declare module 'fastify' {
@@ -104,22 +106,23 @@ export class QueryLane {
       const path = q < 0 ? url : url.slice(0, q);
       const query = q < 0 ? '' : url.slice(q + 1);
       const method = req.method as 'GET' | 'POST';
+      const send = (a: LaneAnswer): void => {
+        try {
+          this.write(res, a, method, path, t0);
+        } catch (err) {
+          this.fail(res, err, url);
+        }
+      };
       const run = (body: string): void => {
         let answer: LaneAnswer | Promise<LaneAnswer>;
         try {
           answer = route({ method, query, body, headers: req.headers });
         } catch (err) {
-          res.destroy(err as Error); // answer functions do not throw; should one, the connection ends
+          this.fail(res, err, url);
           return;
         }
-        if (answer instanceof Promise) {
-          answer.then(
-            (a) => this.write(res, a, method, path, t0),
-            (err: unknown) => res.destroy(err as Error),
-          );
-        } else {
-          this.write(res, answer, method, path, t0);
-        }
+        if (answer instanceof Promise) answer.then(send, (err: unknown) => this.fail(res, err, url));
+        else send(answer);
       };
       if (method === 'GET') {
         req.resume(); // no body: let the request end
@@ -149,6 +152,21 @@ export class QueryLane {
     if (method === 'GET') return length === undefined || length === '0' ? route : null;
     if (length === undefined || !/^\d+$/.test(length) || Number(length) > this.opts.bodyLimit) return null;
     return isForm(h['content-type']) ? route : null;
+  }
+
+  /**
+   * Answer functions turn errors into answers; this is for a bug (one that throws, an
+   * answer that cannot be written): logged, a bare 500 when nothing was sent yet.
+   */
+  private fail(res: ServerResponse, err: unknown, url: string): void {
+    this.opts.onError(err, url);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = Buffer.from('{"error":"internal error"}');
+    res.writeHead(500, { ...this.opts.headers, 'content-type': 'application/json', 'content-length': String(body.length) });
+    res.end(body);
   }
 
   private write(res: ServerResponse, a: LaneAnswer, method: string, path: string, t0: number): void {
