@@ -448,12 +448,22 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   const startTime = new Date(now()).toISOString();
 
+  // Series sources hold no per-query state, only their compiled regexes of metric names:
+  // one for all databases and one per database asked for (existing ones only), kept.
+  const everyDatabase = engineSource(db, { watermarks: opts.tierWatermarks });
+  const oneDatabase = new Map<string, EngineSeriesSource>();
+
   function source(form: Form): EngineSeriesSource {
     const name = value(form, 'db');
-    const watermarks = opts.tierWatermarks;
-    if (name === '') return engineSource(db, { watermarks });
+    if (name === '') return everyDatabase;
     if (!db.hasDatabase(name)) throw invalidParam('db', `database not found: ${goQuote(name)}`);
-    return engineSource(db, { database: name, watermarks });
+    let src = oneDatabase.get(name);
+    if (src === undefined) {
+      // (databases come and go: the oldest source makes room)
+      if (oneDatabase.size >= 256) oneDatabase.delete(oneDatabase.keys().next().value!);
+      oneDatabase.set(name, (src = engineSource(db, { database: name, watermarks: opts.tierWatermarks })));
+    }
+    return src;
   }
 
   function engineOptions(form: Form) {
