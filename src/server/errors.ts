@@ -50,11 +50,11 @@ export function errorStyleOf(request: FastifyRequest): ErrorStyle {
 
 /** Sends an error in the request's API shape. `code` is Strata's stable error code, if any. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, status: number, message: string, code?: string): FastifyReply {
-  return sendAnswer(reply, errorBody(errorStyleOf(request), status, message, code));
+  return sendAnswer(reply, apiError(errorStyleOf(request), status, message, code));
 }
 
-/** An error answer in an API's shape. */
-export function errorBody(style: ErrorStyle, status: number, message: string, code?: string): LaneAnswer {
+/** An error answer in an API's shape (v1 or v2), with the X-Influxdb-Error header. */
+export function apiError(style: ErrorStyle, status: number, message: string, code?: string): LaneAnswer {
   const headers: Record<string, string> = { 'content-type': JSON_UTF8 };
   // InfluxDB 1.x also puts the message in X-Influxdb-Error (some tools log only headers);
   // header values must be latin-1 without control characters, so the message is reduced.
@@ -105,7 +105,7 @@ export function errorAnswer(err: unknown, style: ErrorStyle, log: FastifyBaseLog
     // its FST_ERR_* code is not one of ours, so it is logged but not sent.
     log.info({ code: (err as FastifyError).code, message }, 'request refused');
   }
-  const a = errorBody(style, status, message, code);
+  const a = apiError(style, status, message, code);
   if (err instanceof OverloadedError) a.headers['retry-after'] = String(err.retryAfter);
   return a;
 }

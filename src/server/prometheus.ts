@@ -510,7 +510,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
   }
 
   /** The answer to an error: the API's envelope, with Prometheus's status for its type. */
-  function errorAnswer(err: Error & { statusCode?: number }, log: FastifyBaseLogger, url: string): LaneAnswer {
+  function apiErrorAnswer(err: Error & { statusCode?: number }, log: FastifyBaseLogger, url: string): LaneAnswer {
     if (err instanceof PrometheusApiError) return json(errorBody(err.errorType, err.message), STATUS[err.errorType]);
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) log.error({ err, url }, 'Prometheus API request failed');
@@ -579,7 +579,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
       (_request, body, done) => done(null, body),
     );
 
-    app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => sendAnswer(reply, errorAnswer(err, request.log, request.url)));
+    app.setErrorHandler((err: Error & { statusCode?: number }, request, reply) => sendAnswer(reply, apiErrorAnswer(err, request.log, request.url)));
 
     const both = ['GET', 'POST'] as const;
 
@@ -595,7 +595,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
         try {
           return answer(formFrom(req.body, req.query));
         } catch (err) {
-          return errorAnswer(err as Error, app.log, `${url}${req.query === '' ? '' : '?'}${req.query}`);
+          return apiErrorAnswer(err as Error, app.log, `${url}${req.query === '' ? '' : '?'}${req.query}`);
         }
       });
     }
