@@ -4,10 +4,11 @@
 // Why: a dashboard panel's query is small, and on it fastify's per-request machinery
 // (request and reply objects, routing, the body parser, hooks, reply serialisation) costs
 // more than the query itself: ~0.1 ms of ~0.4 ms of server time for one series over one
-// hour (bench/README.md, "The query lane"). The lane does only what those requests need.
+// hour (bench/README.md, "The query lane (session 6)"). The lane does only what those
+// requests need.
 //
 // What it is not: a second implementation of the routes. A route registers its answer
-// function (`LaneRoute.answer`), the same one its fastify route calls, so parameters,
+// function (a LaneRoute), the same one its fastify route calls, so parameters,
 // answers and errors are one code path; the lane only reads the request and writes the
 // answer. It takes a request only when that is all there is to it: GET without a body, or
 // POST with a form body of a declared length within the limit, no Content-Encoding, while
