@@ -132,6 +132,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       server.requestTimeout = o.requestTimeout;
       server.setTimeout(o.connectionTimeout);
       if (o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket;
+      lane.attach(server);
       return server;
     },
   });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryLane } from './lane.js';
 import { cleanup, setup, type Harness } from './testing/harness.js';
+import { loadAndListen, q, T0 } from './testing/lane.js';
 
 interface Req {
   method: 'GET' | 'POST';
@@ -43,8 +44,6 @@ function send(port: number, r: Req): Promise<Res> {
 }
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const T0 = 1_700_000_000; // s
-const q = (params: Record<string, string | number>) => new URLSearchParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]))).toString();
 
 /** Requests the lane takes. */
 const TAKEN: Req[] = [
@@ -114,18 +113,8 @@ describe('query lane', () => {
     const server = { bodyLimit: 4096 };
     lane = await setup({ server });
     plain = await setup({ server: { ...server, queryLane: false } });
-    for (const h of [lane, plain]) {
-      const lines: string[] = [];
-      for (let i = 0; i < 12; i++) {
-        const t = BigInt(T0 + i * 10) * 1_000_000_000n;
-        lines.push(`up,host=a value=${(i % 5) + 0.25} ${t}`, `up,host=b value=${i * 1.5} ${t}`);
-      }
-      const res = await h.app.inject({ method: 'POST', url: '/write?db=d', payload: lines.join('\n') });
-      expect(res.statusCode, res.body).toBe(204);
-      await h.app.listen({ host: '127.0.0.1', port: 0 });
-    }
-    lanePort = (lane.app.server.address() as AddressInfo).port;
-    plainPort = (plain.app.server.address() as AddressInfo).port;
+    lanePort = await loadAndListen(lane.app);
+    plainPort = await loadAndListen(plain.app);
   });
   afterAll(cleanup);
 

@@ -15,8 +15,15 @@
 // the server is not closing, and with request logging off. Any other request, and every
 // other path, goes to fastify untouched. lane.test.ts sends the same requests both ways and
 // compares status, headers and bodies.
+//
+// In front of that, the lane reads plain HTTP/1.1 connections itself, so that Node's HTTP
+// server is not in those requests' way either (laneSocket.ts): `attach` puts it in front of
+// the server's connections, and a connection goes to Node at its first request the lane
+// does not answer itself.
 
-import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { maxHeaderSize as defaultMaxHeaderSize, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { LaneConnection, reason, type LaneHost } from './laneSocket.js';
 
 /** A route's answer: status, headers (lower-case names) and body. */
 export interface LaneAnswer {
@@ -59,6 +66,9 @@ declare module 'fastify' {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
+/** Node's checks of header names and values (validateHeaderName, checkInvalidHeaderChar). */
+const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 
 /** The form media type, alone or with a UTF-8 charset. */
 function isForm(contentType: string | undefined): boolean {
@@ -70,12 +80,26 @@ function isForm(contentType: string | undefined): boolean {
   return rest === ';charset=utf-8' || rest === ';charset="utf-8"';
 }
 
-export class QueryLane {
+export class QueryLane implements LaneHost {
   private readonly routes = new Map<string, LaneRoute>();
-  private closing = false;
+  private isClosing = false;
   private count = 0;
+  /** The connections the lane serves itself (laneSocket.ts). */
+  private readonly connections = new Set<LaneConnection>();
+  /** The Date header's value and the second it is of. */
+  private date = '';
+  private dateSecond = -1;
 
   constructor(private readonly opts: QueryLaneOptions) {}
+
+  /** The server is closing (requests go to fastify, which answers 503). */
+  get closing(): boolean {
+    return this.isClosing;
+  }
+
+  get bodyLimit(): number {
+    return this.opts.bodyLimit;
+  }
 
   /** Answers `path` (GET and POST) with `route`. */
   add(path: string, route: LaneRoute): void {
@@ -89,7 +113,32 @@ export class QueryLane {
 
   /** From now on every request goes to fastify (which answers 503 while it closes). */
   close(): void {
-    this.closing = true;
+    this.isClosing = true;
+    for (const c of [...this.connections]) c.close();
+  }
+
+  /**
+   * Puts the lane in front of `server`'s connections: a connection starts in the lane's
+   * own HTTP/1.1 (laneSocket.ts) and goes to Node's HTTP server (`server`'s own
+   * 'connection' listeners) at its first request the lane does not answer. Nothing changes
+   * when the lane is off, or when the server limits requests per socket.
+   */
+  attach(server: Server): void {
+    if (!this.opts.enabled || (server.maxRequestsPerSocket ?? 0) > 0) return;
+    const node = server.listeners('connection') as ((socket: Socket) => void)[];
+    server.removeAllListeners('connection');
+    const toNode = (socket: Socket): void => {
+      for (const l of node) l.call(server, socket);
+    };
+    server.on('connection', (socket: Socket) => {
+      if (this.isClosing) toNode(socket);
+      else this.connections.add(new LaneConnection(this, server, socket, toNode, (server as { maxHeaderSize?: number }).maxHeaderSize ?? defaultMaxHeaderSize));
+    });
+  }
+
+  /** @internal (LaneHost) a connection the lane no longer serves. */
+  forget(conn: LaneConnection): void {
+    this.connections.delete(conn);
   }
 
   /** The server's request listener: lane requests answered here, all others by `fallback`. */
@@ -115,13 +164,7 @@ export class QueryLane {
         }
       };
       const run = (body: string): void => {
-        let answer: LaneAnswer | Promise<LaneAnswer>;
-        try {
-          answer = route({ method, query, body, headers: req.headers });
-        } catch (err) {
-          this.fail(res, err, url);
-          return;
-        }
+        const answer = this.call(route, { method, query, body, headers: req.headers }, url);
         if (answer instanceof Promise) answer.then(send, (err: unknown) => this.fail(res, err, url));
         else send(answer);
       };
@@ -139,15 +182,17 @@ export class QueryLane {
 
   /** The route of a request the lane takes, or null for fastify. */
   private take(req: IncomingMessage): LaneRoute | null {
-    if (!this.opts.enabled || this.closing) return null;
-    const method = req.method;
+    const { method, url } = req;
+    return method === undefined || url === undefined ? null : this.routeFor(method, url, req.headers);
+  }
+
+  /** @internal (LaneHost) the route of a request the lane takes, or null for fastify. */
+  routeFor(method: string, url: string, h: IncomingHttpHeaders): LaneRoute | null {
+    if (!this.opts.enabled || this.isClosing) return null;
     if (method !== 'GET' && method !== 'POST') return null;
-    const url = req.url;
-    if (url === undefined) return null;
     const q = url.indexOf('?');
     const route = this.routes.get(q < 0 ? url : url.slice(0, q));
     if (route === undefined) return null;
-    const h = req.headers;
     if (h['transfer-encoding'] !== undefined || h['content-encoding'] !== undefined) return null;
     const length = h['content-length'];
     if (method === 'GET') return length === undefined || length === '0' ? route : null;
@@ -155,18 +200,66 @@ export class QueryLane {
     return isForm(h['content-type']) ? route : null;
   }
 
+  /** @internal (LaneHost) runs a route; a route that fails gets a logged bare 500. */
+  call(route: LaneRoute, req: LaneRequest, url: string): LaneAnswer | Promise<LaneAnswer> {
+    let answer: LaneAnswer | Promise<LaneAnswer>;
+    try {
+      answer = route(req);
+    } catch (err) {
+      return this.failed(err, url);
+    }
+    return answer instanceof Promise ? answer.catch((err: unknown) => this.failed(err, url)) : answer;
+  }
+
+  /** @internal (LaneHost) logs a request that failed in the lane; its bare 500 answer. */
+  failed(err: unknown, url: string): LaneAnswer {
+    this.opts.onError(err, url);
+    return { status: 500, headers: { 'content-type': 'application/json' }, body: '{"error":"internal error"}' };
+  }
+
+  /** @internal (LaneHost) counts an answered request. */
+  done(method: string, path: string, status: number, t0: number): void {
+    this.count++;
+    this.opts.observe(method, path, status, (performance.now() - t0) / 1000);
+  }
+
+  /**
+   * @internal (LaneHost) the head of an answer as Node's ServerResponse writes it for
+   * `writeHead(status, headers)` and `end(body)`; an Error (as Node would throw) for a
+   * header name or value Node refuses.
+   */
+  head(a: LaneAnswer, bodyLength: number, keepAlive: boolean, keepAliveSeconds: number): string | Error {
+    let h = `HTTP/1.1 ${a.status} ${reason(a.status)}\r\n`;
+    const headers: Record<string, string> = { ...this.opts.headers, ...a.headers, 'content-length': String(bodyLength) };
+    for (const name in headers) {
+      const value = headers[name];
+      if (!TOKEN.test(name)) return new TypeError(`Header name must be a valid HTTP token ["${name}"]`);
+      if (BAD_VALUE.test(value)) return new TypeError(`Invalid character in header content ["${name}"]`);
+      h += `${name}: ${value}\r\n`;
+    }
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    if (second !== this.dateSecond) {
+      this.dateSecond = second;
+      this.date = new Date(now).toUTCString();
+    }
+    h += `Date: ${this.date}\r\n`;
+    if (!keepAlive) return `${h}Connection: close\r\n\r\n`;
+    return keepAliveSeconds > 0 ? `${h}Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n\r\n` : `${h}Connection: keep-alive\r\n\r\n`;
+  }
+
   /**
    * Answer functions turn errors into answers; this is for a bug (one that throws, an
    * answer that cannot be written): logged, a bare 500 when nothing was sent yet.
    */
   private fail(res: ServerResponse, err: unknown, url: string): void {
-    this.opts.onError(err, url);
+    const a = this.failed(err, url);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    const body = Buffer.from('{"error":"internal error"}');
-    res.writeHead(500, { ...this.opts.headers, 'content-type': 'application/json', 'content-length': String(body.length) });
+    const body = Buffer.from(a.body);
+    res.writeHead(a.status, { ...this.opts.headers, ...a.headers, 'content-length': String(body.length) });
     res.end(body);
   }
 
