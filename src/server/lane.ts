@@ -66,9 +66,30 @@ declare module 'fastify' {
 }
 
 const FORM = 'application/x-www-form-urlencoded';
-/** Node's checks of header names and values (validateHeaderName, checkInvalidHeaderChar). */
-const TOKEN = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
-const BAD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** The characters of an HTTP token (a header name), as Node's validateHeaderName takes them. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHARS[c.charCodeAt(0)] = 1;
+
+/** `name: value` and CRLF, or the Error Node throws for such a header (validateHeaderName,
+ * checkInvalidHeaderChar: a value is tabs and bytes 0x20-0x7e and 0x80-0xff). */
+function headerLine(name: string, value: string): string | Error {
+  if (name.length === 0) return new TypeError(`Header name must be a valid HTTP token ["${name}"]`);
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 128 || TOKEN_CHARS[c] === 0) return new TypeError(`Header name must be a valid HTTP token ["${name}"]`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 9) || c === 0x7f || c > 0xff) return new TypeError(`Invalid character in header content ["${name}"]`);
+  }
+  return `${name}: ${value}\r\n`;
+}
+
+/** The end of a head: Connection (and Keep-Alive), as Node writes them, and the blank line. */
+function connection(keepAlive: boolean, keepAliveSeconds: number): string {
+  if (!keepAlive) return 'Connection: close\r\n\r\n';
+  return keepAliveSeconds > 0 ? `Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n\r\n` : 'Connection: keep-alive\r\n\r\n';
+}
 
 /** The form media type, alone or with a UTF-8 charset. */
 function isForm(contentType: string | undefined): boolean {
@@ -89,6 +110,8 @@ export class QueryLane implements LaneHost {
   /** The Date header's value and the second it is of. */
   private date = '';
   private dateSecond = -1;
+  /** Per status: the status line and the lane's own header lines (head()). */
+  private readonly heads = new Map<number, string>();
 
   constructor(private readonly opts: QueryLaneOptions) {}
 
@@ -229,23 +252,49 @@ export class QueryLane implements LaneHost {
    * header name or value Node refuses.
    */
   head(a: LaneAnswer, bodyLength: number, keepAlive: boolean, keepAliveSeconds: number): string | Error {
+    // the status line and the lane's own headers, made once per status
+    let h = this.heads.get(a.status);
+    if (h === undefined) {
+      h = `HTTP/1.1 ${a.status} ${reason(a.status)}\r\n`;
+      for (const name of Object.keys(this.opts.headers)) {
+        const line = headerLine(name, this.opts.headers[name]);
+        if (line instanceof Error) return line;
+        h += line;
+      }
+      this.heads.set(a.status, h);
+    }
+    const own = a.headers;
+    for (const name of Object.keys(own)) {
+      // a header of the lane's own, or a length: where Node would write it
+      if (name === 'content-length' || Object.hasOwn(this.opts.headers, name)) return this.mergedHead(a, bodyLength, keepAlive, keepAliveSeconds);
+      const line = headerLine(name, own[name]);
+      if (line instanceof Error) return line;
+      h += line;
+    }
+    return `${h}content-length: ${bodyLength}\r\nDate: ${this.utcDate()}\r\n${connection(keepAlive, keepAliveSeconds)}`;
+  }
+
+  /** head() for an answer that sets one of the lane's own headers: Node's order, in full. */
+  private mergedHead(a: LaneAnswer, bodyLength: number, keepAlive: boolean, keepAliveSeconds: number): string | Error {
     let h = `HTTP/1.1 ${a.status} ${reason(a.status)}\r\n`;
     const headers: Record<string, string> = { ...this.opts.headers, ...a.headers, 'content-length': String(bodyLength) };
-    for (const name in headers) {
-      const value = headers[name];
-      if (!TOKEN.test(name)) return new TypeError(`Header name must be a valid HTTP token ["${name}"]`);
-      if (BAD_VALUE.test(value)) return new TypeError(`Invalid character in header content ["${name}"]`);
-      h += `${name}: ${value}\r\n`;
+    for (const name of Object.keys(headers)) {
+      const line = headerLine(name, headers[name]);
+      if (line instanceof Error) return line;
+      h += line;
     }
+    return `${h}Date: ${this.utcDate()}\r\n${connection(keepAlive, keepAliveSeconds)}`;
+  }
+
+  /** The Date header's value, made once a second. */
+  private utcDate(): string {
     const now = Date.now();
     const second = Math.floor(now / 1000);
     if (second !== this.dateSecond) {
       this.dateSecond = second;
       this.date = new Date(now).toUTCString();
     }
-    h += `Date: ${this.date}\r\n`;
-    if (!keepAlive) return `${h}Connection: close\r\n\r\n`;
-    return keepAliveSeconds > 0 ? `${h}Connection: keep-alive\r\nKeep-Alive: timeout=${keepAliveSeconds}\r\n\r\n` : `${h}Connection: keep-alive\r\n\r\n`;
+    return this.date;
   }
 
   /**
@@ -259,7 +308,8 @@ export class QueryLane implements LaneHost {
       return;
     }
     const body = Buffer.from(a.body);
-    res.writeHead(a.status, { ...this.opts.headers, ...a.headers, 'content-length': String(body.length) });
+    // the reason phrase too: a writeHead that threw (a bad header) has set its own
+    res.writeHead(a.status, reason(a.status), { ...this.opts.headers, ...a.headers, 'content-length': String(body.length) });
     res.end(body);
   }
 

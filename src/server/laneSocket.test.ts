@@ -207,6 +207,9 @@ async function laneServer(opts: { keepAliveTimeout?: number; headersTimeout?: nu
   });
   lane.add('/rejects', () => Promise.reject(new Error('bug')));
   lane.add('/bad-header', () => ({ status: 200, headers: { 'x-bad': 'a\nb' }, body: '{}' }));
+  lane.add('/bad-name', () => ({ status: 200, headers: { 'x bad': 'a' }, body: '{}' }));
+  lane.add('/latin1', () => ({ status: 201, headers: { 'x-l': 'caf\xe9\tau lait' }, body: 'é' }));
+  lane.add('/own-header', () => ({ status: 404, headers: { 'content-type': 'text/plain', 'x-v': '2' }, body: 'none' }));
   const server = http.createServer((_req, res) => res.writeHead(503, { 'x-by': 'fallback' }).end());
   server.keepAliveTimeout = opts.keepAliveTimeout ?? 5000;
   if (opts.headersTimeout !== undefined) server.headersTimeout = opts.headersTimeout;
@@ -241,6 +244,24 @@ describe("the query lane's own HTTP: failures, timeouts, closing", () => {
       expect(s.lane.answered).toBe(4);
       expect(s.fallbacks()).toBe(0);
     } finally {
+      await s.close();
+    }
+  });
+
+  it("writes an answer's headers as Node does, or refuses them as Node does", async () => {
+    const s = await laneServer();
+    const viaNode = http.createServer(s.lane.listener((_req, res) => res.writeHead(503).end()));
+    viaNode.keepAliveTimeout = s.server.keepAliveTimeout;
+    await new Promise<void>((resolve) => viaNode.listen(0, '127.0.0.1', resolve));
+    try {
+      const reqs = ['/latin1', '/own-header', '/bad-name', '/bad-header', '/ok'].map((p) => raw(`GET ${p} HTTP/1.1`));
+      const own = await exchange(s.port, [reqs.join('')], reqs.length);
+      expect(own).toEqual(await exchange((viaNode.address() as AddressInfo).port, [reqs.join('')], reqs.length));
+      expect(own.responses.map((r) => r.slice(0, 12))).toEqual(['HTTP/1.1 201', 'HTTP/1.1 404', 'HTTP/1.1 500', 'HTTP/1.1 500', 'HTTP/1.1 200']);
+      expect(s.fallbacks()).toBe(0);
+    } finally {
+      viaNode.closeAllConnections();
+      await new Promise((resolve) => viaNode.close(resolve));
       await s.close();
     }
   });
