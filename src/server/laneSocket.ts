@@ -1,9 +1,10 @@
 // The query lane's own HTTP/1.1, for the connections it can serve whole.
 //
-// Why: on a dashboard panel's query (one series, one hour) Node's HTTP server costs as
-// much as the query: its parser's JavaScript side, IncomingMessage and ServerResponse, and
-// the writable-stream machinery came to ~100 µs of ~370 µs of server time in a profile
-// (bench/README.md, "The lane's own HTTP (session 7)"). For the plainest of requests none
+// Why: on a dashboard panel's query (one series, one hour) Node's HTTP server costs about
+// a third of the server's work: its parser's JavaScript side, IncomingMessage and
+// ServerResponse, and the writable-stream machinery came to 97 of 312 µs of CPU per request
+// in a profile, 38 of 228 µs without them (bench/README.md, "The lane's own HTTP (session
+// 7)"). For the plainest of requests none
 // of it is needed: a request line, a few headers, perhaps a form body of a declared length,
 // and one answer of a known length written in one go.
 //
