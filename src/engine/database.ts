@@ -645,6 +645,24 @@ export class Database {
     return types;
   }
 
+  /**
+   * rawFieldTypes(db, measurement)[field], without building the record: the type name of
+   * one field, undefined when it does not exist or is a rollup field rawFieldTypes hides.
+   */
+  rawFieldType(db: string, measurement: string, field: string): string | undefined {
+    const fields = this.stores.get(db)?.schema.get(measurement);
+    const t = fields?.get(field);
+    if (t === undefined) return undefined;
+    const i = field.lastIndexOf('_');
+    if (i > 0 && (ROLLUP_AGGS as readonly string[]).includes(field.slice(i + 1))) {
+      const source = fields!.get(field.slice(0, i));
+      const name = source === undefined ? undefined : fieldTypeName(source);
+      const meta = this.meta.get(db);
+      if ((name === 'float' || name === 'integer' || name === 'unsigned') && meta && Object.values(meta.rps).some((p) => p.rollupOf !== undefined)) return undefined;
+    }
+    return fieldTypeName(t);
+  }
+
   stats(): EngineStats {
     let tsmFiles = 0;
     let tsmBytes = 0;

@@ -119,6 +119,11 @@ describe('downsampling tiers in the catalogue', () => {
     expect(db.rawFieldTypes('d', 'cpu')).toEqual({ busy: 'boolean', note_min: 'string', usage: 'float' });
     await db.write('mem free=1,free_min=0 0', { db: 'plain' });
     expect(db.rawFieldTypes('plain', 'mem')).toEqual({ free: 'float', free_min: 'float' });
+    // rawFieldType: the same, one field at a time
+    for (const [name, m] of [['d', 'cpu'], ['plain', 'mem'], ['d', 'nosuch'], ['nosuch', 'cpu']]) {
+      const all = db.rawFieldTypes(name, m);
+      for (const f of [...Object.keys(db.fieldTypes(name, m)), 'nosuch', 'usage_max', '_min']) expect(db.rawFieldType(name, m, f), `${name} ${m} ${f}`).toBe(all[f]);
+    }
     await db.close();
   });
 

@@ -150,7 +150,7 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
       const tryPair = (measurement: string, field: string): void => {
         // A map lookup ({} for an unknown measurement): no listing. Rollup fields of
         // downsampling tiers are not metrics of their own (rawFieldTypes).
-        const type = db.rawFieldTypes(name, measurement)[field];
+        const type = db.rawFieldType(name, measurement, field);
         if (type !== undefined && NUMERIC.has(type) && metricName(measurement, field) === metric) add(measurement, field, metric);
       };
       tryPair(metric, 'value');
