@@ -305,6 +305,22 @@ describe("the query lane's own HTTP: failures, timeouts, closing", () => {
     }
   });
 
+  it('closes a connection whose peer keeps its side open, so that the server can close', async () => {
+    const s = await laneServer();
+    const socket = net.connect({ port: s.port, host: '127.0.0.1', allowHalfOpen: true });
+    try {
+      await new Promise((resolve) => {
+        socket.once('data', resolve);
+        socket.write(raw('GET /ok HTTP/1.1'));
+      });
+      socket.resume();
+      s.lane.close();
+      await new Promise((resolve) => s.server.close(resolve)); // waits for every connection
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('when the server closes: idle connections end, a busy one answers first with Connection: close, new ones go to Node', async () => {
     const s = await laneServer();
     try {

@@ -26,9 +26,10 @@
 //
 // Timeouts as Node's: a connection idle for the server's keepAliveTimeout is closed; a
 // request that is not complete within its headersTimeout goes to Node (which then applies
-// its own). While the server closes, idle connections are closed, busy ones after their
-// answer (with Connection: close), and requests still buffered go to Node (fastify
-// answers 503).
+// its own). While the server closes, idle connections are closed, and busy ones after
+// their answer (with Connection: close: requests sent behind it are not answered, as after
+// any Connection: close); a connection holding only an incomplete request goes to Node
+// (fastify answers 503).
 
 import { STATUS_CODES, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -286,12 +287,14 @@ export class LaneConnection {
     if (this.socket.isPaused()) this.socket.resume();
   }
 
+  /** Ends the connection once what was written is out (as Node's destroySoon): a peer
+   * that keeps its side open must not keep the socket, or a closing server, waiting. */
   private end(): void {
     this.leave();
     const s = this.socket;
     // errors of a socket nobody listens to any more must not crash the process
     s.on('error', () => s.destroy());
-    s.end();
+    s.end(() => s.destroy());
   }
 
   /** Lets go of the socket: listeners, timers and the lane's list. */
