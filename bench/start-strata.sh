@@ -2,12 +2,16 @@
 # Starts Strata on 127.0.0.1:PORT with all state under DATADIR, waits for /ping, prints its PID.
 # The shape of ../shared/peers/start-*.sh, so the shared harness can run Strata beside the peers.
 # Usage: bench/start-strata.sh PORT DATADIR [extra serve flags...]
+# Env: STRATA_NODE_FLAGS, node's own flags (default --no-memory-reducer, as `npm start` and
+# bin/strata.js; bench/idle.sh measures why).
 set -euo pipefail
 PORT=$1; DIR=$2; shift 2
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 [ -f "$ROOT/dist/cli/main.js" ] || (cd "$ROOT" && npm run build >/dev/null)
 mkdir -p "$DIR"
-nohup node "$ROOT/dist/cli/main.js" serve --port "$PORT" --bind 127.0.0.1 --data-dir "$DIR/data" "$@" \
+NODE_FLAGS=${STRATA_NODE_FLAGS---no-memory-reducer}
+# shellcheck disable=SC2086 # NODE_FLAGS: zero or more flags
+nohup node $NODE_FLAGS "$ROOT/dist/cli/main.js" serve --port "$PORT" --bind 127.0.0.1 --data-dir "$DIR/data" "$@" \
   > "$DIR/strata.log" 2>&1 < /dev/null &
 PID=$!
 for _ in $(seq 1 300); do

@@ -491,7 +491,8 @@ export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, 
     }
     const addr = app.server.address() as AddressInfo;
     const url = displayUrl(bind, addr.port);
-    log.info({ url, port: addr.port, bind, dataDir, fsync, version, pid: process.pid }, `listening on ${url}`);
+    // nodeFlags: node was started with --no-memory-reducer or not (docs/cli.md, "Memory")
+    log.info({ url, port: addr.port, bind, dataDir, fsync, version, pid: process.pid, nodeFlags: process.execArgv }, `listening on ${url}`);
     runner.start();
     downsampler.start(rollupEveryMs);
     await services?.start?.();
