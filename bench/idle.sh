@@ -3,9 +3,9 @@
 #
 # A Node process that goes quiet after heavy allocation (an ingest, a compaction) gets a
 # "memory-reducing" full GC from V8 some seconds later: the heap shrinks to its live size
-# and pages go back to the OS. Every query after that pays minor page faults for the
-# memory it allocates, and keeps paying them (~10 per query, measured here), so a
-# dashboard that refreshes every 30 s always meets the slow state. `npm start`,
+# and pages go back to the OS. The queries after that pay minor page faults for the
+# memory they allocate (12-50 per query in the first runs, measured here) and run slower,
+# for several runs of 22 queries. `npm start`,
 # bin/strata.js and bench/start-strata.sh run node with --no-memory-reducer; this script
 # measures both ways, interleaved: for each setting, a fresh server ingests the devops
 # dataset, flushes, compacts, sits idle for IDLE seconds, then answers ROUNDS runs of the

@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --no-memory-reducer
 // Entry point of the `strata` command: the compiled CLI (built by `npm ci` / `npm run build`).
 // node runs without V8's memory reducer: after an idle spell it would shrink the heap and
-// every later query would pay page faults for it (docs/cli.md, "Memory"; bench/idle.sh).
+// the queries after it would pay page faults for it (docs/cli.md, "Memory"; bench/idle.sh).
 import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
