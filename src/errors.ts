@@ -71,6 +71,8 @@ export const ERROR_CODES = {
   STRATA_ERR_BAD_MQTT_PAYLOAD: 'an MQTT message could not be turned into points (format, JSON path, number); the message names the topic and the line or byte. It is acknowledged and skipped',
   STRATA_ERR_MQTT_CONFIG: 'an MQTT subscription (--mqtt-topic or the config file) is malformed; the message names the subscription and the option',
   STRATA_ERR_BAD_REMOTE_WRITE: 'a Prometheus remote-write body is not a snappy-compressed prometheus.WriteRequest (1.0) or io.prometheus.write.v2.Request (2.0); the message says what is wrong',
+  STRATA_ERR_BAD_REMOTE_READ: 'a Prometheus remote-read body is not a snappy-compressed prometheus.ReadRequest, or accepts no response type Strata serves (SAMPLES); the message says what is wrong',
+  STRATA_ERR_REMOTE_READ_LIMIT: 'a Prometheus remote-read request would return more samples than the query sample limit (--query-max-samples): narrow its time range or matchers',
   STRATA_ERR_SQL_SYNTAX: 'a SQL statement (POST /sql) does not parse; the message names the line and column',
   STRATA_ERR_SQL: 'a SQL statement parses but cannot run: unknown column, type mismatch, bad value for a column; the message says which',
   STRATA_ERR_SQL_TABLE_NOT_FOUND: 'a SQL statement names a table that is neither created by CREATE TABLE nor a measurement of the database',

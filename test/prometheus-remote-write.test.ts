@@ -13,6 +13,8 @@
 // scraped at or before T was appended to the WAL before them), it holds everything up to T.
 // Nothing sleeps a fixed time; everything polls. Skips (with the reason in the test name)
 // when `prometheus` is not installed.
+//
+// The second test runs a Prometheus whose only data comes from Strata by remote_read.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -99,6 +101,21 @@ afterAll(async () => {
   }
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
+
+/** Prometheus run from `dir` with `config`, listening on 127.0.0.1:`port`, its log in dir. */
+function spawnPrometheus(dir: string, port: number, config: string) {
+  fs.writeFileSync(path.join(dir, 'prometheus.yml'), config);
+  const promLog = fs.openSync(path.join(dir, 'prometheus.log'), 'w');
+  const prom = spawn(
+    PROMETHEUS!,
+    [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { cwd: dir, stdio: ['ignore', promLog, promLog] },
+  );
+  children.push(prom);
+  const promLogText = () => fs.readFileSync(path.join(dir, 'prometheus.log'), 'utf8');
+  const promExit = new Promise<void>((resolve) => prom.once('exit', () => resolve()));
+  return { prom, promLog, promLogText, promExit };
+}
 
 async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -215,16 +232,7 @@ remote_write:
     metadata_config:
       send_interval: 2s
 `;
-    fs.writeFileSync(path.join(dir, 'prometheus.yml'), config);
-    const promLog = fs.openSync(path.join(dir, 'prometheus.log'), 'w');
-    const prom = spawn(
-      PROMETHEUS!,
-      [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
-      { cwd: dir, stdio: ['ignore', promLog, promLog] },
-    );
-    children.push(prom);
-    const promLogText = () => fs.readFileSync(path.join(dir, 'prometheus.log'), 'utf8');
-    const promExit = new Promise<void>((resolve) => prom.once('exit', () => resolve()));
+    const { prom, promLog, promLogText, promExit } = spawnPrometheus(dir, promPort, config);
     try {
       await poll('Prometheus to be ready', 15_000, async () => {
         if (prom.exitCode !== null) throw new Error(`prometheus exited: ${promLogText()}`);
@@ -342,6 +350,73 @@ remote_write:
       }
       fs.closeSync(promLog);
       await new Promise((resolve) => target.server.close(resolve));
+    }
+  }, 45_000);
+});
+
+// A real Prometheus with `remote_read` pointing at Strata (POST /api/v1/read) and nothing of
+// its own: what it answers for data that only Strata holds is what Strata sent it.
+describe('Prometheus remote_read from Strata', () => {
+  it.skipIf(!PROMETHEUS)(`a Prometheus reading remotely answers from Strata's data what Strata answers${SKIP_REASON}`, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-promrr-'));
+    dirs.push(dir);
+    const strata: ChildServer = await spawnServer(['src/cli/main.ts', 'serve', '--port', '0', '--bind', '127.0.0.1', '--data-dir', path.join(dir, 'strata'), '--fsync', 'off', '--no-warmup'], {
+      onSpawn: (c) => children.push(c),
+    });
+    // ten minutes of two hosts every 10 s, ending a minute ago; a counter with a reset
+    const end = Math.floor(Date.now() / 10_000) * 10_000 - 60_000;
+    const first = end - 600_000;
+    const lines: string[] = [];
+    for (let t = first, i = 0; t <= end; t += 10_000, i++) {
+      for (const [host, k] of [['a', 1], ['b', 3]] as const) {
+        lines.push(`rr,host=${host},dc=eu gauge=${(Math.sin(i / 7) * 50 * k).toFixed(3)},counter=${i < 40 ? i * 17 * k : (i - 40) * 5}i ${t}`);
+      }
+    }
+    const w = await fetch(`${strata.url}/write?db=telegraf&precision=ms`, { method: 'POST', body: lines.join('\n') });
+    expect(w.status, await w.text()).toBe(204);
+
+    const promPort = await freePort();
+    const promUrl = `http://127.0.0.1:${promPort}`;
+    const config = `global:\n  scrape_interval: 15s\nremote_read:\n  - url: ${strata.url}/api/v1/read\n    read_recent: true\n`;
+    const { prom, promLog, promLogText, promExit } = spawnPrometheus(dir, promPort, config);
+    try {
+      await poll('Prometheus to be ready', 15_000, async () => {
+        if (prom.exitCode !== null) throw new Error(`prometheus exited: ${promLogText()}`);
+        return (await fetch(`${promUrl}/-/ready`)).status === 200 ? true : undefined;
+      });
+      // the raw samples, through Prometheus
+      const at = (end / 1000).toFixed(3);
+      const raw = await getJson(`${promUrl}/api/v1/query?query=${encodeURIComponent('{__name__=~"rr_.*"}[11m]')}&time=${at}`);
+      expect(raw.status, promLogText()).toBe('success');
+      const got = fromMatrix(raw.data.result);
+      const want = new Map<string, [number, number][]>();
+      for (const line of lines) {
+        const [, host, gauge, counter, t] = /^rr,host=(\w),dc=eu gauge=([-\d.]+),counter=(\d+)i (\d+)$/.exec(line)!;
+        for (const [metric, v] of [['rr_gauge', Number(gauge)], ['rr_counter', Number(counter)]] as const) {
+          const k = labelKey({ __name__: metric, dc: 'eu', host });
+          want.set(k, [...(want.get(k) ?? []), [Number(t), v + 0]]);
+        }
+      }
+      expect(new Map([...got].sort())).toEqual(new Map([...want].sort()));
+      // range queries, evaluated by Prometheus over what it read, and by Strata; evaluation
+      // times 3.237 s off the samples and windows inside the data (see the test above)
+      const start = ((first + 63_237) / 1000).toFixed(3);
+      const diffs: string[] = [];
+      for (const q of ['rr_gauge', 'rate(rr_counter[1m])', 'sum by (host) (rr_gauge)', 'max_over_time(rr_gauge{host=~"a|c"}[1m])', 'rr_counter > 300']) {
+        const qs = `query=${encodeURIComponent(q)}&start=${start}&end=${at}&step=15`;
+        const p = await getJson(`${promUrl}/api/v1/query_range?${qs}`);
+        const s = await getJson(`${strata.url}/api/v1/query_range?${qs}`);
+        expect(p.data.result.length, q).toBeGreaterThan(0);
+        const d = resultDiff(sortedResult(p.data.result), sortedResult(s.data.result));
+        if (d !== '') diffs.push(`${q}: ${d}`);
+      }
+      expect(diffs).toEqual([]);
+    } finally {
+      prom.kill('SIGTERM');
+      await promExit;
+      fs.closeSync(promLog);
+      strata.child.kill('SIGTERM');
+      await strata.exit;
     }
   }, 45_000);
 });

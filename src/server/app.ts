@@ -28,7 +28,8 @@ import { influxqlPlugin, type InfluxQLLimits } from './influxql.js';
 import { kvPlugin } from './kv.js';
 import { QueryLane } from './lane.js';
 import { createMetrics, metricsPlugin, type Metrics } from './metrics.js';
-import { prometheusPlugin, type PrometheusQueryOptions } from './prometheus.js';
+import { DEFAULT_MAX_SAMPLES, prometheusPlugin, type PrometheusQueryOptions } from './prometheus.js';
+import { remoteReadPlugin } from './remoteRead.js';
 import { remoteWritePlugin } from './remoteWrite.js';
 import { sqlPlugin } from './sql.js';
 import { writePlugin } from './write.js';
@@ -173,6 +174,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   await app.register(metricsPlugin(metrics));
   await app.register(writePlugin({ db: opts.db, bodyLimit }));
   await app.register(remoteWritePlugin({ db: opts.db, bodyLimit }));
+  await app.register(remoteReadPlugin({ db: opts.db, bodyLimit, maxSamples: opts.query?.maxSamples ?? DEFAULT_MAX_SAMPLES }));
   await app.register(deletePlugin({ db: opts.db, bodyLimit }));
   await app.register(exportPlugin({ db: opts.db }));
   await app.register(adminPlugin({ db: opts.db }));

@@ -6,7 +6,7 @@ import { compressSync } from 'snappy';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../engine/database.js';
 import { OverloadedError } from '../errors.js';
-import { cleanup, exportText, setup, type Harness } from './testing/harness.js';
+import { cleanup, exportText, listening, type setup, type Harness } from './testing/harness.js';
 
 const PROTO = `
 syntax = "proto3";
@@ -81,11 +81,7 @@ let h: Harness;
 let base: string;
 
 async function start(opts: Parameters<typeof setup>[0] = {}): Promise<void> {
-  h = await setup(opts);
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = h.app.server.address();
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  base = `http://127.0.0.1:${addr.port}`;
+  ({ h, base } = await listening(opts));
 }
 
 async function post(data: Uint8Array, query = '', headers: Record<string, string> = PROM_HEADERS): Promise<{ status: number; headers: Headers; text: string }> {

@@ -37,6 +37,15 @@ export async function setup(
   return h;
 }
 
+/** setup(), then the app listening on 127.0.0.1 (an ephemeral port); its base URL. */
+export async function listening(opts: Parameters<typeof setup>[0] = {}): Promise<{ h: Harness; base: string }> {
+  const h = await setup(opts);
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = h.app.server.address();
+  if (addr === null || typeof addr === 'string') throw new Error('no port');
+  return { h, base: `http://127.0.0.1:${addr.port}` };
+}
+
 export async function cleanup(): Promise<void> {
   for (const h of open.splice(0)) {
     await h.app.close();
