@@ -87,25 +87,37 @@ export function snappyLength(b: Uint8Array): number {
   return -1;
 }
 
+/** How a snappy body's problems are reported: the error for a malformed body, and what a
+ * 413 tells the sender to do. Remote write's by default; remote read has its own. */
+export interface SnappyErrors {
+  bad: (message: string) => Error;
+  tooLargeHint: string;
+}
+
+const WRITE_ERRORS: SnappyErrors = {
+  bad: badBody,
+  tooLargeHint: "lower queue_config.max_samples_per_send or raise the server's body limit",
+};
+
 /**
  * Uncompresses a snappy block-format body, refusing (413) one that declares more than
  * `limit` bytes before anything is allocated.
  */
-export function uncompressSnappy(body: Uint8Array, limit: number): Buffer {
+export function uncompressSnappy(body: Uint8Array, limit: number, errors: SnappyErrors = WRITE_ERRORS): Buffer {
   if (body.length === 0) return Buffer.alloc(0);
   const n = snappyLength(body);
-  if (n < 0) throw badBody('the body is not snappy-compressed (block format): Prometheus remote write sends Content-Encoding: snappy');
+  if (n < 0) throw errors.bad('the body is not snappy-compressed (block format): Prometheus sends Content-Encoding: snappy');
   if (n > limit) {
     throw new BadRequestError(
       'STRATA_ERR_BODY_TOO_LARGE',
-      `request body too large: the uncompressed body (${n} bytes) is over the limit of ${limit} bytes; lower queue_config.max_samples_per_send or raise the server's body limit`,
+      `request body too large: the uncompressed body (${n} bytes) is over the limit of ${limit} bytes; ${errors.tooLargeHint}`,
       413,
     );
   }
   try {
     return uncompressSync(body, { asBuffer: true, copyOutputData: true }) as Buffer;
   } catch (err) {
-    throw badBody(`the body is not valid snappy (block format): ${(err as Error).message}`);
+    throw errors.bad(`the body is not valid snappy (block format): ${(err as Error).message}`);
   }
 }
 

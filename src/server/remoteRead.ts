@@ -23,11 +23,11 @@
 //
 // The protobuf is read and written by hand, as remote write's is (src/ingest/remoteWrite.ts).
 
-import { compressSync, uncompressSync } from 'snappy';
+import { compressSync } from 'snappy';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
 import { badRequest, databaseNotFound } from '../errors.js';
-import { snappyLength } from '../ingest/remoteWrite.js';
+import { uncompressSnappy, type SnappyErrors } from '../ingest/remoteWrite.js';
 import type { LabelMatcher, MatchOp } from '../query/promql/ast.js';
 import { engineSource, type EngineSeriesSource } from '../query/promql/storage.js';
 import type { RawSeries } from '../query/promql/types.js';
@@ -62,6 +62,8 @@ const TWO32 = 4294967296;
 function bad(message: string): Error {
   return badRequest('STRATA_ERR_BAD_REMOTE_READ', `bad remote-read request: ${message}`, 400);
 }
+
+const READ_ERRORS: SnappyErrors = { bad, tooLargeHint: 'send fewer queries in one request or raise the server\'s body limit' };
 
 /** A protobuf reader over one message's bytes. */
 class Reader {
@@ -308,15 +310,8 @@ export function remoteReadPlugin(opts: RemoteReadOptions) {
         if (oneDatabase.size < 256) oneDatabase.set(name, src);
       }
       const body = bodyOf(request);
-      const n = snappyLength(body);
-      if (n < 0 || body.length === 0) throw bad('the body is not snappy-compressed (block format): Prometheus sends Content-Encoding: snappy');
-      if (n > bodyLimit) throw badRequest('STRATA_ERR_BODY_TOO_LARGE', `request body too large: the uncompressed body (${n} bytes) is over the limit of ${bodyLimit} bytes`, 413);
-      let raw: Buffer;
-      try {
-        raw = uncompressSync(body, { asBuffer: true, copyOutputData: true }) as Buffer;
-      } catch (err) {
-        throw bad(`the body is not valid snappy (block format): ${(err as Error).message}`);
-      }
+      if (body.length === 0) throw bad('the body is empty: Prometheus sends a snappy-compressed ReadRequest');
+      const raw = uncompressSnappy(body, bodyLimit, READ_ERRORS);
       const results = runReadRequest(src, decodeReadRequest(raw), maxSamples);
       reply.header('content-type', 'application/x-protobuf');
       reply.header('content-encoding', 'snappy');
