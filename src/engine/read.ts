@@ -115,8 +115,9 @@ export interface FloatSelectRequest extends Omit<SelectRequest, 'start' | 'end'>
 /** A numeric series column as PromQL reads it: ms times and float64 values. */
 export interface FloatSeriesColumn {
   measurement: string;
+  /** The series key, tags included (seriesKeyTags reads them: the PromQL adapter keeps the
+   * label sets it makes of keys, so they are not parsed anew for every query). */
   key: string;
-  tags: Record<string, string>;
   field: string;
   type: FieldTypeName;
   /** floor(t / 1e6) of the ns times: ascending, equal where points share a millisecond. */
@@ -157,10 +158,8 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
     const key = store.index.keyOf(id);
     const inMem = parts.map((p) => p.series.get(key));
     let cuts: Tombstone[][] | null = null;
-    let tags: Record<string, string> | undefined;
     const cols: FloatSeriesColumn[] = [];
     for (const field of wantedSorted ?? fieldsOfSeries(files, inMem, id)) {
-      tags ??= seriesKeyTags(key);
       const type = fieldTypeName(types?.get(field) ?? 1);
       if (type === 'string') continue;
       try {
@@ -196,14 +195,14 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
         }
         if (general) {
           const col = generalColumn(files, inMem, parts, id, field, start, endNs, sHi, sLo, end);
-          if (col !== null) cols.push({ measurement: req.measurement, key, tags, field, type, times: col.times, values: col.values, error: undefined });
+          if (col !== null) cols.push({ measurement: req.measurement, key, field, type, times: col.times, values: col.values, error: undefined });
         } else if (found !== null) {
-          cols.push({ measurement: req.measurement, key, tags, field, type, times: found.times, values: found.values, error: undefined });
+          cols.push({ measurement: req.measurement, key, field, type, times: found.times, values: found.values, error: undefined });
         }
       } catch (err) {
         if (!(err instanceof CorruptionError)) throw err;
         src.logger.error({ db: req.db, series: key, field, file: err.file, offset: err.offset }, err.message);
-        cols.push({ measurement: req.measurement, key, tags, field, type, times: new Float64Array(0), values: new Float64Array(0), error: err.message });
+        cols.push({ measurement: req.measurement, key, field, type, times: new Float64Array(0), values: new Float64Array(0), error: err.message });
       }
     }
     if (cols.length > 0) rows.push({ key, cols });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SeriesColumn } from '../types.js';
 import type { Database } from './database.js';
+import { seriesKeyTags } from '../ingest/seriesKey.js';
 import { nsToMsTimes, type FloatSeriesColumn } from './read.js';
 import { engineFixture } from './testing/fixture.js';
 
@@ -29,7 +30,7 @@ function expected(cols: SeriesColumn[]): object[] {
 }
 
 function got(cols: FloatSeriesColumn[]): object[] {
-  return cols.map((c) => ({ key: c.key, field: c.field, type: c.type, tags: c.tags, times: Array.from(c.times), values: Array.from(c.values) }));
+  return cols.map((c) => ({ key: c.key, field: c.field, type: c.type, tags: seriesKeyTags(c.key), times: Array.from(c.times), values: Array.from(c.values) }));
 }
 
 async function check(db: Database, ranges: [number | undefined, number | undefined][]): Promise<void> {

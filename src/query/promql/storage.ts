@@ -24,6 +24,7 @@ import { RegexCache, compileRe2, translateRe2 } from '../re2.js';
 import type { ColumnValues, TagMatcher } from '../../types.js';
 import type { LabelMatcher } from './ast.js';
 import type { Labels, RawSeries, SeriesSource, SourceTiers, TierWindows } from './types.js';
+import { labelsKeyOf, labelsOf, SeriesLabelsCache } from './seriesLabels.js';
 import { readTargetWindows, sourceTiers, type TierWatermarks } from './tierSource.js';
 
 export interface EngineSourceOptions {
@@ -32,7 +33,13 @@ export interface EngineSourceOptions {
   /** How far the downsampler has rolled each tier. Given, range functions may read tiers
    * (tiers.ts, tierSource.ts); absent, only raw points are read. */
   watermarks?: TierWatermarks;
+  /** The label sets of series read (seriesLabels.ts); sources of one server share one. By
+   * default a cache of SERIES_LABELS_ENTRIES of its own. */
+  labels?: SeriesLabelsCache;
 }
+
+/** Series whose label sets a SeriesLabelsCache keeps by default (~0.5 KB each with 10 tags). */
+export const SERIES_LABELS_ENTRIES = 32_768;
 
 /** The SeriesSource of the query engine plus what the metadata endpoints need. */
 export interface EngineSeriesSource extends SeriesSource {
@@ -121,6 +128,7 @@ interface Target {
 export function engineSource(db: Database, opts: EngineSourceOptions = {}): EngineSeriesSource {
   const only = opts.database;
   const regexes = new RegexCache(1000);
+  const labelCache = opts.labels ?? new SeriesLabelsCache(SERIES_LABELS_ENTRIES);
 
   function databases(): string[] {
     if (only !== undefined) return db.hasDatabase(only) ? [only] : [];
@@ -196,9 +204,9 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
           if (col.error !== undefined || col.times.length === 0) continue;
           const metric = t.names[t.fields.indexOf(col.field)];
           if (metric === undefined) continue;
-          const labels = labelsOf(metric, col.tags);
-          keys.push(keyOf(labels));
-          found.push(rawOf(labels, col.times, col.values));
+          const sl = labelCache.get(metric, col.key);
+          keys.push(sl.key);
+          found.push(rawOf(sl.labels, col.times, col.values));
         }
       }
     }
@@ -226,7 +234,7 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
     const bounded = range.start !== undefined || range.end !== undefined;
     const put = (metric: string, tags: Record<string, string>): void => {
       const labels = labelsOf(metric, tags);
-      const key = keyOf(labels);
+      const key = labelsKeyOf(labels);
       if (!into.has(key)) into.set(key, labels);
     };
     for (const name of databases()) {
@@ -336,7 +344,7 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
           const metric = t.names[t.fields.indexOf(fw.field)];
           if (metric === undefined) continue;
           const labels = labelsOf(metric, fw.tags);
-          const key = keyOf(labels);
+          const key = labelsKeyOf(labels);
           // The same labels twice (two databases): merging windows is not worth it here.
           if (keys.has(key)) return null;
           keys.set(key, series.length);
@@ -362,29 +370,6 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
 /** Byte-order (UTF-8 code point) sort, as Go sorts strings. */
 function sortStrings(a: string[]): string[] {
   return a.sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-}
-
-function labelsOf(metric: string, tags: Record<string, string>): Labels {
-  const l: Labels = { __name__: metric };
-  for (const k of Object.keys(tags)) {
-    const v = tags[k];
-    if (v !== '' && k !== '__name__') l[k] = v;
-  }
-  return l;
-}
-
-/** Canonical key of a label set (names sorted); keys sort as Prometheus sorts label sets. */
-function keyOf(l: Labels): string {
-  const names = Object.keys(l);
-  for (let i = 1; i < names.length; i++) {
-    if (names[i - 1] > names[i]) {
-      names.sort();
-      break;
-    }
-  }
-  let s = '';
-  for (const n of names) s += n + '\x00' + l[n] + '\x01';
-  return s;
 }
 
 /** The first and last whole ms that int64 ns times fall into (floor(±2^63 / 1e6)). */
