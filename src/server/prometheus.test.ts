@@ -310,6 +310,28 @@ describe('parameters', () => {
     expect((await get(url, '/api/v1/labels?db=zzz')).status).toBe(400);
   });
 
+  it('the label sets kept for stored series (seriesLabels.ts) come out unchanged by the queries between', async () => {
+    const { url } = await listen();
+    const t = BigInt(dataset.startMs) * 1_000_000n;
+    await write(url, 'a', [`up,job=x,zone=\u00e9u value=1 ${t}`, `up,job=y value=0 ${t}`]);
+    const q = (expr: string) => get(url, `/api/v1/query?query=${encodeURIComponent(expr)}&time=${S}`);
+    const before = await q('up');
+    expect(before.json.data.result).toEqual([
+      { metric: { __name__: 'up', job: 'x', zone: '\u00e9u' }, value: [S, '1'] },
+      { metric: { __name__: 'up', job: 'y' }, value: [S, '0'] },
+    ]);
+    expect((await q('label_replace(up, "job", "z", "", "")')).json.data.result.map((r: { metric: object }) => r.metric)).toEqual([
+      { __name__: 'up', job: 'z', zone: '\u00e9u' },
+      { __name__: 'up', job: 'z' },
+    ]);
+    expect((await q('up * 2')).json.data.result[0].metric).toEqual({ job: 'x', zone: '\u00e9u' });
+    expect((await q('sum by (zone) (up)')).json.data.result.length).toBe(2);
+    const after = await q('up');
+    expect(after.body).toBe(before.body);
+    const range = `/api/v1/query_range?query=up&start=${S}&end=${S + 60}&step=30`;
+    expect((await get(url, range)).body).toBe((await get(url, range)).body);
+  });
+
   it('limit truncates with a warning', async () => {
     const { url } = await listen();
     const t = BigInt(dataset.startMs) * 1_000_000n;

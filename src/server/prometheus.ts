@@ -19,7 +19,8 @@ import { PromQLParseError } from '../query/promql/ast.js';
 import { instantQuery, rangeQuery } from '../query/promql/engine.js';
 import { parseGoFloat } from '../query/promql/labels.js';
 import { parseExpr } from '../query/promql/parser.js';
-import { engineSource, matcherTest, type EngineSeriesSource } from '../query/promql/storage.js';
+import { engineSource, matcherTest, SERIES_LABELS_ENTRIES, type EngineSeriesSource } from '../query/promql/storage.js';
+import { SeriesLabelsCache } from '../query/promql/seriesLabels.js';
 import type { TierWatermarks } from '../query/promql/tierSource.js';
 import { PromQLError, type Labels, type QueryOutput } from '../query/promql/types.js';
 import { sendAnswer } from './errors.js';
@@ -233,8 +234,26 @@ class PromJsonBytes extends JsonBytes {
     }
   }
 
-  /** labelsJson(l). */
-  labels(l: Labels): void {
+  /**
+   * labelsJson(l). A frozen label set is a stored series' own, shared by every query that
+   * reads the series (src/query/promql/seriesLabels.ts): its bytes are made once and kept in
+   * `cache` for as long as the set lives.
+   */
+  labels(l: Labels, cache?: WeakMap<Labels, Uint8Array>): void {
+    if (cache === undefined || !Object.isFrozen(l)) return this.labelBytes(l);
+    const hit = cache.get(l);
+    if (hit !== undefined) {
+      this.need(hit.length);
+      this.buf.set(hit, this.pos);
+      this.pos += hit.length;
+      return;
+    }
+    const start = this.pos;
+    this.labelBytes(l);
+    cache.set(l, new Uint8Array(this.buf.subarray(start, this.pos))); // a copy: not a view of this answer
+  }
+
+  private labelBytes(l: Labels): void {
     const names = Object.keys(l);
     // label sets usually come with their names in order already
     for (let i = 1; i < names.length; i++) {
@@ -256,7 +275,13 @@ class PromJsonBytes extends JsonBytes {
 }
 
 /** successBody(resultJson(result), warnings, infos), as bytes. */
-export function resultBody(result: QueryOutput['result'], warnings: readonly string[] = [], infos: readonly string[] = []): Buffer {
+/** resultBody() with `labelJson` caching the bytes of frozen label sets (PromJsonBytes.labels). */
+export function resultBody(
+  result: QueryOutput['result'],
+  warnings: readonly string[] = [],
+  infos: readonly string[] = [],
+  labelJson?: WeakMap<Labels, Uint8Array>,
+): Buffer {
   if (result.resultType !== 'vector' && result.resultType !== 'matrix') return Buffer.from(successBody(resultJson(result), warnings, infos));
   let points = 0;
   if (result.resultType === 'matrix') for (const s of result.series) points += s.times.length;
@@ -268,7 +293,7 @@ export function resultBody(result: QueryOutput['result'], warnings: readonly str
     for (let i = 0; i < samples.length; i++) {
       if (i > 0) out.ascii(',');
       out.ascii('{"metric":');
-      out.labels(samples[i].labels);
+      out.labels(samples[i].labels, labelJson);
       out.ascii(',"value":');
       out.point(samples[i].t, samples[i].v);
       out.ascii('}');
@@ -280,7 +305,7 @@ export function resultBody(result: QueryOutput['result'], warnings: readonly str
       const s = series[i];
       if (i > 0) out.ascii(',');
       out.ascii('{"metric":');
-      out.labels(s.labels);
+      out.labels(s.labels, labelJson);
       out.ascii(',"values":[');
       out.points(s.times, s.values);
       out.ascii(']}');
@@ -448,9 +473,14 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
   const startTime = new Date(now()).toISOString();
 
-  // Series sources hold no per-query state, only their compiled regexes of metric names:
-  // one for all databases and one per database asked for (existing ones only), kept.
-  const everyDatabase = engineSource(db, { watermarks: opts.tierWatermarks });
+  // Series sources hold no per-query state, only their compiled regexes of metric names
+  // and the label sets of the series read (one cache for all: a series' labels do not
+  // depend on its database): one for all databases and one per database asked for
+  // (existing ones only), kept.
+  const labels = new SeriesLabelsCache(SERIES_LABELS_ENTRIES);
+  // the JSON of those label sets, for as long as each set is in use
+  const labelJson = new WeakMap<Labels, Uint8Array>();
+  const everyDatabase = engineSource(db, { watermarks: opts.tierWatermarks, labels });
   const oneDatabase = new Map<string, EngineSeriesSource>();
 
   function source(form: Form): EngineSeriesSource {
@@ -461,7 +491,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
     if (src === undefined) {
       // (databases come and go: the oldest source makes room)
       if (oneDatabase.size >= 256) oneDatabase.delete(oneDatabase.keys().next().value!);
-      oneDatabase.set(name, (src = engineSource(db, { database: name, watermarks: opts.tierWatermarks })));
+      oneDatabase.set(name, (src = engineSource(db, { database: name, watermarks: opts.tierWatermarks, labels })));
     }
     return src;
   }
@@ -494,7 +524,7 @@ export function prometheusPlugin(opts: PrometheusRoutesOptions) {
         warnings.push('results truncated due to limit');
       }
     }
-    const a = json(resultBody(result, warnings, out.infos));
+    const a = json(resultBody(result, warnings, out.infos, labelJson));
     if (out.tiers !== undefined && out.tiers.length > 0) a.headers['x-strata-tier'] = out.tiers.join(', ');
     return a;
   }

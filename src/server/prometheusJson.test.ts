@@ -32,6 +32,27 @@ describe('resultBody', () => {
     );
   });
 
+  it('writes frozen (stored series\') label sets from its cache byte for byte, and no others', () => {
+    const sample = fc.record({ labels, t: time, v: value });
+    fc.assert(
+      fc.property(fc.array(sample, { maxLength: 20 }), fc.array(fc.boolean(), { minLength: 20, maxLength: 20 }), (samples, frozen) => {
+        // some label sets frozen, some of those twice in one answer
+        const shared = samples.map((s, i) => (frozen[i] ? { ...s, labels: Object.freeze({ ...s.labels }) } : s));
+        const withRepeats = [...shared, ...shared.filter((_, i) => frozen[i])];
+        const r: Result = { resultType: 'vector', samples: withRepeats };
+        const cache = new WeakMap<object, Uint8Array>();
+        const first = resultBody(r, [], [], cache).toString('utf8');
+        expect(first).toBe(expected(r));
+        // the second answer writes the cached bytes
+        expect(resultBody(r, [], [], cache).toString('utf8')).toBe(expected(r));
+        const m: Result = { resultType: 'matrix', series: withRepeats.map((x) => ({ labels: x.labels, times: [x.t], values: [x.v] })) };
+        expect(resultBody(m, [], [], cache).toString('utf8')).toBe(expected(m));
+        for (let i = 0; i < shared.length; i++) expect(cache.has(shared[i].labels)).toBe(frozen[i]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('writes a vector exactly as resultJson does', () => {
     const sample = fc.record({ labels, t: time, v: value });
     fc.assert(
