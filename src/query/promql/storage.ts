@@ -38,8 +38,8 @@ export interface EngineSourceOptions {
   labels?: SeriesLabelsCache;
 }
 
-/** Series whose label sets a SeriesLabelsCache keeps by default (~0.5 KB each with 10 tags). */
-export const SERIES_LABELS_ENTRIES = 32_768;
+/** Series whose label sets a SeriesLabelsCache keeps by default (~0.9 KB each with 10 tags, ~1.4 KB with the JSON the Prometheus API keeps for it: ~22 MB at most). */
+export const SERIES_LABELS_ENTRIES = 16_384;
 
 /** The SeriesSource of the query engine plus what the metadata endpoints need. */
 export interface EngineSeriesSource extends SeriesSource {
