@@ -50,7 +50,7 @@ export async function compactShard(store: DbStore, shard: Shard, full: boolean, 
     // The output takes the run's place; the inputs go (a crash before they are deleted
     // leaves them covered by the output's range, and the next open removes them). A
     // lone input (rewritten to drop deleted points) is replaced in place by the rename.
-    const output = meta.pointCount > 0 ? TsmReader.open(out, { cache: deps.cache }) : null;
+    const output = meta.pointCount > 0 ? TsmReader.open(out, { cache: deps.cache, verified: true }) : null; // read back by its writer
     const at = shard.files.indexOf(inputs[0]);
     shard.files.splice(at, inputs.length, ...(output ? [output] : []));
     for (const f of inputs) {

@@ -79,7 +79,7 @@ export async function flushMemtable(frozen: Memtable, deps: FlushDeps): Promise<
       const file = path.join(shard.dir, tsmFileName(seq, seq));
       const { packed, transfer } = packColumnRefs(refs);
       const meta = await deps.worker.writePacked(file, packed, transfer);
-      shard.files.push(TsmReader.open(file, { cache: deps.cache }));
+      shard.files.push(TsmReader.open(file, { cache: deps.cache, verified: true })); // read back by its writer
       result.files++;
       result.points += meta.pointCount;
       result.bytes += meta.size;

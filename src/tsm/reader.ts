@@ -22,6 +22,9 @@ import type { BlockRef, TsmFileMeta } from './writer.js';
 
 export interface TsmReaderOptions {
   cache?: BlockCache;
+  /** The file was written by this process, whose TsmWriter read every block back and
+   * checked its CRC before publishing it: the first read of a block need not check it. */
+  verified?: boolean;
 }
 
 export interface TsmColumn {
@@ -61,17 +64,19 @@ export class TsmReader {
   /**
    * 1 for each block whose CRC a read has checked. The file is immutable, so a block read
    * again (the decoded-block cache having dropped it) is not checked again, as a cache hit
-   * is not: its CRC is checked the first time this reader reads it. `strata verify` checks
-   * every block every time.
+   * is not: its CRC is checked the first time this reader reads it, or, for a file this
+   * process wrote, was checked when the writer read it back (all 1 from the start).
+   * `strata verify` checks every block every time.
    */
   private readonly verified: Uint8Array;
 
-  private constructor(path: string, fd: number, size: number, ix: TsmIndex, cache: BlockCache | undefined) {
+  private constructor(path: string, fd: number, size: number, ix: TsmIndex, cache: BlockCache | undefined, verified: boolean) {
     this.path = path;
     this.fd = fd;
     this.ix = ix;
     this.cache = cache;
     this.verified = new Uint8Array(ix.count.length);
+    if (verified) this.verified.fill(1);
     this.meta = {
       path,
       size,
@@ -91,7 +96,7 @@ export class TsmReader {
     const fd = fs.openSync(path, 'r');
     try {
       const { size, ix } = openIndex(fd, path);
-      return new TsmReader(path, fd, size, ix, opts.cache);
+      return new TsmReader(path, fd, size, ix, opts.cache, opts.verified === true);
     } catch (err) {
       fs.closeSync(fd);
       throw err;

@@ -89,22 +89,49 @@ function checkSeries(ix: TsmIndex, exists: ((id: number) => boolean) | undefined
 }
 
 function checkBlocks(fd: number, ix: TsmIndex, report: (offset: number, message: string) => void, result: VerifyResult): void {
+  crcCheckedBlocks(fd, ix, report, (k, b, win, at, len) => {
+    result.blocks++;
+    result.points += ix.count[b];
+    if (win === null) return;
+    const field = ix.fields[ix.keyField[k]];
+    let d: DecodedColumn;
+    try {
+      d = decodeBlock(win.subarray(at + BLOCK_CRC_SIZE, at + len)) as DecodedColumn;
+    } catch (err) {
+      report(ix.offset[b], `block does not decode: ${(err as Error).message}`);
+      return;
+    }
+    const ref = { minTime: ix.minTime[b], maxTime: ix.maxTime[b], offset: ix.offset[b], size: len - BLOCK_CRC_SIZE, count: ix.count[b] };
+    const problem = blockMismatch(d, ref, field.type);
+    if (problem !== null) report(ix.offset[b], problem);
+  });
+}
+
+/**
+ * Every block of the file, key by key, read through a WINDOW-sized buffer and CRC-checked:
+ * `visit(k, b, win, at, len)` gets the block's bytes at win[at, at + len) (its CRC first),
+ * or win null when it is cut short or its CRC does not match (reported).
+ */
+function crcCheckedBlocks(
+  fd: number,
+  ix: TsmIndex,
+  report: (offset: number, message: string) => void,
+  visit: (k: number, b: number, win: Buffer | null, at: number, len: number) => void,
+): void {
   let win = Buffer.alloc(0);
   let winStart = 0;
   for (let k = 0; k < ix.keyField.length; k++) {
-    const field = ix.fields[ix.keyField[k]];
     for (let b = ix.keyBlockStart[k]; b < ix.keyBlockStart[k + 1]; b++) {
       const offset = ix.offset[b];
       const size = blockSize(ix, b);
       const len = BLOCK_CRC_SIZE + size;
-      result.blocks++;
-      result.points += ix.count[b];
       if (offset < winStart || offset + len > winStart + win.length) {
         const buf = Buffer.allocUnsafe(Math.max(WINDOW, len));
         win = buf.subarray(0, readFully(fd, buf, offset));
         winStart = offset;
         if (win.length < len) {
           report(offset, `block of ${size} bytes is cut short by the end of the file`);
+          visit(k, b, null, 0, len);
           continue;
         }
       }
@@ -112,20 +139,35 @@ function checkBlocks(fd: number, ix: TsmIndex, report: (offset: number, message:
       const want = win.readUInt32LE(at);
       const got = crc32c(win, at + BLOCK_CRC_SIZE, at + len);
       if (want !== got) {
-        report(offset, `block CRC mismatch (series ${seriesOfKey(ix, k)} field ${JSON.stringify(field.name)})`);
+        report(offset, `block CRC mismatch (series ${seriesOfKey(ix, k)} field ${JSON.stringify(ix.fields[ix.keyField[k]].name)})`);
+        visit(k, b, null, 0, len);
         continue;
       }
-      let d: DecodedColumn;
-      try {
-        d = decodeBlock(win.subarray(at + BLOCK_CRC_SIZE, at + len)) as DecodedColumn;
-      } catch (err) {
-        report(offset, `block does not decode: ${(err as Error).message}`);
-        continue;
-      }
-      const ref = { minTime: ix.minTime[b], maxTime: ix.maxTime[b], offset, size, count: ix.count[b] };
-      const problem = blockMismatch(d, ref, field.type);
-      if (problem !== null) report(offset, problem);
+      visit(k, b, win, at, len);
     }
+  }
+}
+
+/**
+ * The first problem of the file at `path` (a TSM writer's temporary file included) by the
+ * checks a read makes before it uses a block: header, footer, index CRC, and every block's
+ * CRC. Null when there is none. TsmWriter.finish() runs it before it publishes a file.
+ */
+export function readBackProblem(path: string): VerifyProblem | null {
+  const fd = fs.openSync(path, 'r');
+  try {
+    let ix: TsmIndex;
+    try {
+      ix = openIndex(fd, path).ix;
+    } catch (err) {
+      if (err instanceof TsmCorruptionError) return { file: path, offset: err.offset, message: err.detail };
+      throw err;
+    }
+    let first: VerifyProblem | null = null;
+    crcCheckedBlocks(fd, ix, (offset, message) => (first ??= { file: path, offset, message }), () => {});
+    return first;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -1,7 +1,8 @@
 // Writes one TSM file (format.ts, indexCodec.ts; docs/format/tsm.md), synchronously: the
 // engine runs it in a worker thread. Blocks go to `<path>.tmp` through a 1 MiB buffer as
 // they are encoded, so memory holds one buffer and the index being built (a few bytes per
-// block), never the file. finish() appends the index and footer, fsyncs the file, renames
+// block), never the file. finish() appends the index and footer, fsyncs the file, reads it
+// back (index and block CRCs: a file that does not read back is never published), renames
 // it to `path` and fsyncs the directory: a crash leaves either no file or the whole file
 // under `path` (and maybe a `.tmp`, which readers refuse and the engine deletes at start).
 
@@ -13,6 +14,8 @@ import { crc32c } from '../wal/crc32c.js';
 import { BLOCK_CRC_SIZE, encodeFooter, encodeHeader, FOOTER_SIZE, TEMP_SUFFIX } from './format.js';
 import { IndexBuilder } from './indexCodec.js';
 import { fsyncDirSync } from '../fsutil.js';
+import { TsmCorruptionError } from './errors.js';
+import { readBackProblem } from './verify.js';
 
 export interface TsmColumnInput {
   seriesId: number;
@@ -160,6 +163,12 @@ export class TsmWriter {
       fs.fsyncSync(this.fd);
       fs.closeSync(this.fd);
       this.fd = -1;
+      // Read back before the file is published (and a compaction deletes its inputs): a
+      // file whose bytes do not match their CRCs is never published. Readers of this file
+      // in this process then skip the CRC check of their first read of each block
+      // (TsmReaderOptions.verified).
+      const problem = readBackProblem(this.tmpPath);
+      if (problem !== null) throw new TsmCorruptionError(this.tmpPath, problem.offset, `the file written does not read back: ${problem.message}`);
       fs.renameSync(this.tmpPath, this.path);
       fsyncDirSync(nodePath.dirname(this.path));
       this.state = 'done';
