@@ -110,6 +110,16 @@ export function selectColumns(src: ReadSources, req: SelectRequest): SeriesColum
 export interface FloatSelectRequest extends Omit<SelectRequest, 'start' | 'end'> {
   startMs?: number;
   endMs?: number;
+  /** Stop reading, with a PointLimitError, once the columns read hold more points than this. */
+  maxPoints?: number;
+}
+
+/** selectFloat read more points than its `maxPoints`: it stopped there, and read no more. */
+export class PointLimitError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} points`);
+    this.name = 'PointLimitError';
+  }
 }
 
 /** A numeric series column as PromQL reads it: ms times and float64 values. */
@@ -154,6 +164,8 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
   const types = store.schema.get(req.measurement);
 
   const rows: { key: string; cols: FloatSeriesColumn[] }[] = [];
+  const maxPoints = req.maxPoints ?? Infinity;
+  let points = 0;
   for (const id of ids.iterate()) {
     const key = store.index.keyOf(id);
     const inMem = parts.map((p) => p.series.get(key));
@@ -206,6 +218,8 @@ export function selectFloatColumns(src: ReadSources, req: FloatSelectRequest): F
       }
     }
     if (cols.length > 0) rows.push({ key, cols });
+    for (const c of cols) points += c.times.length;
+    if (points > maxPoints) throw new PointLimitError(maxPoints);
   }
   rows.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const out: FloatSeriesColumn[] = [];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SeriesColumn } from '../types.js';
 import type { Database } from './database.js';
 import { seriesKeyTags } from '../ingest/seriesKey.js';
-import { nsToMsTimes, type FloatSeriesColumn } from './read.js';
+import { nsToMsTimes, PointLimitError, type FloatSeriesColumn } from './read.js';
 import { engineFixture } from './testing/fixture.js';
 
 const { tmpDir, openDb } = engineFixture('strata-selectfloat-');
@@ -46,6 +46,19 @@ async function check(db: Database, ranges: [number | undefined, number | undefin
 }
 
 describe('selectFloat', () => {
+  it('stops with PointLimitError once past maxPoints, and reads everything at the limit', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    const lines = Array.from({ length: 40 }, (_, i) => `m,host=h${i % 4} f=${i},g=${-i} ${i}`);
+    await db.write(lines.join('\n') + '\n', { db: 'd' });
+    for (const flushed of [false, true]) {
+      if (flushed) await db.flush();
+      // 4 series x 2 fields x 10 points
+      expect(db.selectFloat({ db: 'd', measurement: 'm', maxPoints: 80 }).reduce((n, c) => n + c.times.length, 0)).toBe(80);
+      expect(() => db.selectFloat({ db: 'd', measurement: 'm', maxPoints: 79 })).toThrow(PointLimitError);
+      expect(() => db.selectFloat({ db: 'd', measurement: 'm', maxPoints: 0 })).toThrow(/more than 0 points/);
+    }
+  });
+
   it('gives select()\'s numeric columns as ms times and float64 values, from files, memtables and across deletes', async () => {
     const db = await openDb({ dataDir: tmpDir() });
     const lines: string[] = [];

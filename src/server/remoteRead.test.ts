@@ -193,4 +193,22 @@ describe('POST /api/v1/read (Prometheus remote read)', () => {
       expect(res.bytes.toString()).toContain(text);
     }
   });
+
+  it('stops reading once past the sample limit', async () => {
+    await start({ server: { query: { maxSamples: 25 } } });
+    // 200 series of 10 samples, flushed: each series is one block in a TSM file
+    await write(Array.from({ length: 200 }, (_, i) => ({ labels: { __name__: 'many', i: String(i).padStart(3, '0') }, samples: Array.from({ length: 10 }, (_, k): [number, bigint] => [T0 + k * 1000, bitsOf(i + k)]) })));
+    await h.db.flush();
+    const misses = () => h.db.stats().blockCacheMisses;
+    const q: Query = { start: T0 - 1000, end: T0 + 20_000, matchers: [['__name__', '=', 'many']] };
+    const before = misses();
+    const over = await post(readBody([q]));
+    expect(over.status).toBe(400);
+    expect(over.bytes.toString()).toContain('exceeded sample limit (25)');
+    // three series pass 25 samples: a few blocks read, not 200
+    expect(misses() - before).toBeLessThanOrEqual(5);
+    // within the limit, the same data reads in full
+    const one: Query = { ...q, matchers: [['__name__', '=', 'many'], ['i', '=~', '00[12]']] };
+    expect((await read([one]))[0].map((s) => s.samples.length)).toEqual([10, 10]);
+  });
 });

@@ -19,13 +19,15 @@
 // one namespace, or `?db=` alone; samples with start <= time <= end (ms), values bit for bit
 // (a stale marker stays one). Series are sorted by labels, labels by name, as Prometheus
 // sorts them. More samples than the PromQL sample limit (`--query-max-samples`) in one
-// request is a 400 naming the limit, as Prometheus's own read limit is.
+// request is a 400 naming the limit, as Prometheus's own read limit is; reading stops once
+// past it.
 //
 // The protobuf is read and written by hand, as remote write's is (src/ingest/remoteWrite.ts).
 
 import { compressSync } from 'snappy';
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../engine/database.js';
+import { PointLimitError } from '../engine/read.js';
 import { badRequest, databaseNotFound } from '../errors.js';
 import { uncompressSnappy, type SnappyErrors } from '../ingest/remoteWrite.js';
 import type { LabelMatcher, MatchOp } from '../query/promql/ast.js';
@@ -275,13 +277,20 @@ export function runReadRequest(src: EngineSeriesSource, req: ReadRequest, maxSam
   if (req.accepted.length > 0 && !req.accepted.includes(SAMPLES)) {
     throw bad(`none of the accepted response types (${req.accepted.join(', ')}) is served: Strata answers SAMPLES (0)`);
   }
+  const tooMany = () => badRequest('STRATA_ERR_REMOTE_READ_LIMIT', `exceeded sample limit (${maxSamples}): narrow the time range or the matchers`, 400);
   let total = 0;
   return req.queries.map((q) => {
-    const series = src.select(q.matchers, q.startMs, q.endMs);
-    for (const s of series) total += s.times.length;
-    if (total > maxSamples) {
-      throw badRequest('STRATA_ERR_REMOTE_READ_LIMIT', `exceeded sample limit (${maxSamples}): narrow the time range or the matchers`, 400);
+    // the source stops reading once past what is left of the limit: a request for far too
+    // much is refused having read little more than the limit, not all of it
+    let series: RawSeries[];
+    try {
+      series = src.select(q.matchers, q.startMs, q.endMs, maxSamples - total);
+    } catch (err) {
+      if (err instanceof PointLimitError) throw tooMany();
+      throw err;
     }
+    for (const s of series) total += s.times.length;
+    if (total > maxSamples) throw tooMany();
     return series;
   });
 }

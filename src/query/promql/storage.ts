@@ -20,6 +20,7 @@
 // millisecond keep the last one.
 
 import type { Database } from '../../engine/database.js';
+import { PointLimitError } from '../../engine/read.js';
 import { RegexCache, compileRe2, translateRe2 } from '../re2.js';
 import type { ColumnValues, TagMatcher } from '../../types.js';
 import type { LabelMatcher } from './ast.js';
@@ -189,8 +190,9 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
     return { names, where };
   }
 
-  function select(matchers: LabelMatcher[], minMs: number, maxMs: number): RawSeries[] {
+  function select(matchers: LabelMatcher[], minMs: number, maxMs: number, maxPoints?: number): RawSeries[] {
     const { names, where } = split(matchers);
+    let points = 0;
     const range = msRange(minMs, maxMs);
     if (range === null) return [];
     // (key, series) in arrival order, then sorted by key; equal keys (the same labels in
@@ -199,7 +201,12 @@ export function engineSource(db: Database, opts: EngineSourceOptions = {}): Engi
     const found: RawSeries[] = [];
     for (const name of databases()) {
       for (const t of targets(name, names)) {
-        const cols = db.selectFloat({ db: name, measurement: t.measurement, field: t.fields, where, startMs: range.startMs, endMs: range.endMs });
+        const budget = maxPoints === undefined ? undefined : maxPoints - points;
+        const cols = db.selectFloat({ db: name, measurement: t.measurement, field: t.fields, where, startMs: range.startMs, endMs: range.endMs, maxPoints: budget });
+        if (maxPoints !== undefined) {
+          for (const col of cols) points += col.times.length;
+          if (points > maxPoints) throw new PointLimitError(maxPoints);
+        }
         for (const col of cols) {
           if (col.error !== undefined || col.times.length === 0) continue;
           const metric = t.names[t.fields.indexOf(col.field)];

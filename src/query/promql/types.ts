@@ -20,9 +20,12 @@ export interface RawSeries {
 export interface SeriesSource {
   /**
    * Series whose labels satisfy every matcher (a matcher on a label a series lacks compares
-   * against ''), with their samples in the closed interval [minMs, maxMs].
+   * against ''), with their samples in the closed interval [minMs, maxMs]. With
+   * `maxPoints`, a source may stop reading once it has read more points than that and throw
+   * PointLimitError (remote read's sample limit; points counted as read, before series with
+   * equal labels are merged).
    */
-  select(matchers: LabelMatcher[], minMs: number, maxMs: number): RawSeries[];
+  select(matchers: LabelMatcher[], minMs: number, maxMs: number, maxPoints?: number): RawSeries[];
   /**
    * Optional: the downsampling tiers every database holding the selected metrics has
    * (null: none, or not all of them), for reading rollups instead of raw points (tiers.ts).
