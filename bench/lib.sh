@@ -57,3 +57,33 @@ stop_system() {
   "$PEERS/stop.sh" "$CUR" >/dev/null; CUR=""
   rm -rf "$1"
 }
+
+# pair_rounds NAME_A PORT_A NAME_B PORT_B: $ROUNDS runs of query $Q (PromQL, ../shared/peers/
+# query.mjs, $N measured after 2 warm-up runs) against both servers, each round a fresh
+# client with its own seed run against both with that seed, the order swapped every round;
+# prints each round's pair of medians, then the median of each column, the rounds A is
+# faster in and the median ratio A/B. Used by query-pair.sh and strata-pair.sh.
+pair_rounds() {
+  local na=$1 pa=$2 nb=$3 pb=$4 r a b rows=""
+  log "$ROUNDS rounds of $Q"
+  echo "| round | $na ms | $nb ms |"
+  echo "|---:|---:|---:|"
+  for r in $(seq 1 "$ROUNDS"); do
+    if [ $((r % 2)) = 0 ]; then a=$(pair_median "$pa" "$r"); b=$(pair_median "$pb" "$r")
+    else b=$(pair_median "$pb" "$r"); a=$(pair_median "$pa" "$r"); fi
+    echo "| $r | $a | $b |"
+    rows+="$a $b"$'\n'
+  done
+  printf '%s' "$rows" | NA="$na" NB="$nb" node -e '
+    const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number));
+    const med = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
+    const { NA, NB } = process.env;
+    console.log(`\nmedians: ${NA} ${med(rows.map((r) => r[0])).toFixed(2)} ms, ${NB} ${med(rows.map((r) => r[1])).toFixed(2)} ms; ` +
+      `${NA} faster in ${rows.filter(([a, b]) => a < b).length} of ${rows.length} rounds; median ratio ${med(rows.map(([a, b]) => a / b)).toFixed(3)}`);'
+}
+
+# pair_median PORT SEED: the median ms of query $Q against the server on PORT.
+pair_median() {
+  node "$PEERS/query.mjs" --target promql --url "http://127.0.0.1:$1" --hosts "$HOSTS" --span "$DEVOPS_SPAN" --n "$N" --warmup 2 \
+    --only "$Q" --seed "$2" 2>&1 >/dev/null | grep -o 'median *[0-9.]*' | awk '{print $2}'
+}

@@ -43,23 +43,4 @@ node "$PEERS/ingest.mjs" --file "$LP" --url "http://127.0.0.1:$SPORT/write?db=be
 curl -fsS -XPOST "http://127.0.0.1:$SPORT/admin/flush" >/dev/null
 curl -fsS -XPOST "http://127.0.0.1:$SPORT/admin/compact" >/dev/null
 
-median() { # median PORT SEED
-  node "$PEERS/query.mjs" --target promql --url "http://127.0.0.1:$1" --hosts "$HOSTS" --span "$DEVOPS_SPAN" --n "$N" --warmup 2 \
-    --only "$Q" --seed "$2" 2>&1 >/dev/null | grep -o 'median *[0-9.]*' | awk '{print $2}'
-}
-log "$ROUNDS rounds of $Q"
-echo "| round | strata ms | prometheus ms |"
-echo "|---:|---:|---:|"
-rows=""
-for r in $(seq 1 "$ROUNDS"); do
-  if [ $((r % 2)) = 0 ]; then s=$(median "$SPORT" "$r"); p=$(median "$PPORT" "$r")
-  else p=$(median "$PPORT" "$r"); s=$(median "$SPORT" "$r"); fi
-  echo "| $r | $s | $p |"
-  rows+="$s $p"$'\n'
-done
-printf '%s' "$rows" | node -e '
-  const rows = require("fs").readFileSync(0, "utf8").trim().split("\n").map((l) => l.split(" ").map(Number));
-  const med = (a) => { const b = [...a].sort((x, y) => x - y); const m = b.length >> 1; return b.length % 2 ? b[m] : (b[m - 1] + b[m]) / 2; };
-  const wins = rows.filter(([s, p]) => s < p).length;
-  console.log(`\nmedians: strata ${med(rows.map((r) => r[0])).toFixed(2)} ms, prometheus ${med(rows.map((r) => r[1])).toFixed(2)} ms; ` +
-    `strata faster in ${wins} of ${rows.length} rounds; median ratio ${med(rows.map(([s, p]) => s / p)).toFixed(3)}`);'
+pair_rounds strata "$SPORT" prometheus "$PPORT"
