@@ -70,12 +70,20 @@ const READ_ERRORS: SnappyErrors = { bad, tooLargeHint: 'send fewer queries in on
 /** A protobuf reader over one message's bytes. */
 class Reader {
   pos: number;
+  /** The wire type of the key field() read last. */
+  wire = 0;
   constructor(
     readonly buf: Uint8Array,
     from: number,
     readonly end: number,
   ) {
     this.pos = from;
+  }
+  /** A field's key: returns its number, keeps its wire type in `wire`. */
+  field(): number {
+    const key = this.varint();
+    this.wire = key & 7;
+    return Math.floor(key / 8);
   }
   /** A varint as a number: exact for the int64 values that fit 2^53 (ms times do). */
   varint(): number {
@@ -120,9 +128,8 @@ function readMatcher(r: Reader): LabelMatcher {
   let name = '';
   let value = '';
   while (r.pos < r.end) {
-    const key = r.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
+    const field = r.field();
+    const wire = r.wire;
     if (field === 1 && wire === 0) type = r.varint();
     else if (field === 2 && wire === 2) name = r.string();
     else if (field === 3 && wire === 2) value = r.string();
@@ -138,9 +145,8 @@ function readQuery(r: Reader, n: number): ReadQuery {
   let endMs = 0;
   const matchers: LabelMatcher[] = [];
   while (r.pos < r.end) {
-    const key = r.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
+    const field = r.field();
+    const wire = r.wire;
     if (field === 1 && wire === 0) startMs = r.varint();
     else if (field === 2 && wire === 0) endMs = r.varint();
     else if (field === 3 && wire === 2) {
@@ -158,9 +164,8 @@ export function decodeReadRequest(buf: Uint8Array): ReadRequest {
   const queries: ReadQuery[] = [];
   const accepted: number[] = [];
   while (r.pos < r.end) {
-    const key = r.varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
+    const field = r.field();
+    const wire = r.wire;
     if (field === 1 && wire === 2) {
       const [from, to] = r.bytes();
       queries.push(readQuery(new Reader(buf, from, to), queries.length + 1));
