@@ -81,7 +81,13 @@ const zzStream = fc
 
 /** A ZF stream: a width byte (1..64) and random bits, which are mostly a valid stream of some values, or not. */
 const zfStream = fc
-  .record({ n: fc.integer({ min: 1, max: 300 }), width: fc.integer({ min: 1, max: 64 }), body: fc.uint8Array({ minLength: 0, maxLength: 600 }), zeros: fc.boolean() })
+  .record({
+    n: fc.integer({ min: 1, max: 300 }),
+    width: fc.integer({ min: 1, max: 64 }),
+    // short bodies run out of bits (the reader throws); long ones hold all n values
+    body: fc.oneof(fc.uint8Array({ minLength: 0, maxLength: 600 }), fc.uint8Array({ minLength: 2500, maxLength: 2600 })),
+    zeros: fc.boolean(),
+  })
   .map(({ n, width, body, zeros }) => {
     // mostly-zero bodies decode to long runs of `0` flags, as real sparse streams do
     const b = zeros ? body.map((v) => v & 0x11) : body;
@@ -98,7 +104,7 @@ describe('WebAssembly kernels', () => {
         check(reference(stream, n, prev, ordered), got);
         if (got.pos >= 0) decoded++;
       }),
-      RUNS,
+      { ...RUNS, seed: 20261122 },
     );
     expect(decoded).toBeGreaterThan(RUNS.numRuns / 4);
   });
@@ -114,7 +120,7 @@ describe('WebAssembly kernels', () => {
         if (want instanceof Error) failed++;
         else ok++;
       }),
-      { numRuns: 600 },
+      { numRuns: 600, seed: 20261122 },
     );
     // both outcomes were exercised
     expect(ok).toBeGreaterThan(20);
