@@ -82,6 +82,80 @@ describe('block', () => {
     );
   });
 
+  it('decodeBlockFloat up to endMs: a prefix of the whole decode that holds every point before its endMs', () => {
+    // ascending unique times, as the TSM writer gives; windows ending around the points' ms
+    const numeric = column.filter((c) => c.type !== STRING && c.times.length > 0).map((c) => {
+      const times = BigInt64Array.from(new Set(c.times)).sort();
+      return { ...c, times, values: c.values.slice(0, times.length) as ColumnValues };
+    });
+    fc.assert(
+      fc.property(numeric, fc.array(fc.tuple(fc.nat(), fc.integer({ min: -1, max: 1 })), { minLength: 1, maxLength: 4 }), (c, picks) => {
+        const b = encode(c);
+        const full = decodeBlockFloat(b);
+        const n = c.times.length;
+        expect(full.count).toBe(n);
+        expect(full.values.length).toBe(n);
+        expect(full.endMs).toBe(Infinity);
+        // the first and last times as words, regular (TS_STEP) or not
+        const wordsOf = (t: bigint): number[] => [Number(BigInt.asUintN(32, t)), Number(BigInt.asUintN(32, t >> 32n))];
+        expect([full.firstLo, full.firstHi, full.lastLo, full.lastHi]).toEqual([...wordsOf(c.times[0]), ...wordsOf(c.times[n - 1])]);
+        expect(full.ascending).toBe(true);
+        const ms = Array.from(c.times, (t) => floorMsOfWords(Number(BigInt.asUintN(32, t)), Number(t >> 32n)));
+        const before = (e: number): number => ms.filter((t) => t < e).length;
+        for (const [k, d] of [...picks.map(([k, d]): [number, number] => [k % n, d]), [0, -1] as [number, number]]) {
+          const endMs = ms[k] + d;
+          const p = decodeBlockFloat(b, endMs);
+          expect(p.count).toBe(n);
+          expect(p.values.length).toBeGreaterThanOrEqual(before(endMs));
+          expect(p.endMs).toBeGreaterThanOrEqual(endMs);
+          expect(p.values.length).toBeGreaterThanOrEqual(before(p.endMs));
+          if (p.values.length === n) expect(p.endMs).toBe(Infinity);
+          expect(sameWords(words(p.values), words(full.values.subarray(0, p.values.length)))).toBe(true);
+          expect([p.times, p.t0, p.step, p.firstLo, p.firstHi, p.lastLo, p.lastHi, p.ascending]).toEqual([full.times, full.t0, full.step, full.firstLo, full.firstHi, full.lastLo, full.lastHi, full.ascending]);
+        }
+      }),
+      { numRuns: 5000, seed: 20261122 },
+    );
+  });
+
+  it('regular times at the int64 edges and with huge steps: the same times and words as the general path', () => {
+    const MAX = 2n ** 63n - 1n;
+    const cases: [bigint, bigint, number][] = [
+      [1767225600000000000n, 10_000_000_000n, 1000],
+      [-5_000_000_123n, 1_000_000n, 300],
+      [MAX - 999n * 1_000_000n - 775_807n, 1_000_000n, 1000], // tn = floor(MAX / 1e6) * 1e6: last ms, in range
+      [MAX - 999n * 1_000_000n, 1_000_000n, 1000], // tn = MAX exactly
+      [-(2n ** 63n), 18_014_398_509_000_000n, 3], // a step past 2^54 ns
+      [0n, 10_000_000_000_000n, 2000], // a span past 2^53 ns
+      [123_456_789n, 7_000_000n, 2],
+    ];
+    for (const [t0, step, n] of cases) {
+      const times = BigInt64Array.from({ length: n }, (_, i) => t0 + BigInt(i) * step);
+      const values = Float64Array.from({ length: n }, (_, i) => i / 4);
+      const b = encode({ type: FLOAT, times, values });
+      expect(blockLayout(b).timesTag).toBe(2); // TS_STEP
+      const d = decodeBlockFloat(b);
+      expect(d.times).toBeNull();
+      const ms = (t: bigint): number => Number(t >= 0n || t % 1_000_000n === 0n ? t / 1_000_000n : t / 1_000_000n - 1n);
+      for (const i of [0, 1, n - 1]) expect(d.t0 + i * d.step).toBe(ms(times[i]));
+      const w = (t: bigint): number[] => [Number(BigInt.asUintN(32, t)), Number(BigInt.asUintN(32, t >> 32n))];
+      expect([d.firstLo, d.firstHi, d.lastLo, d.lastHi]).toEqual([...w(times[0]), ...w(times[n - 1])]);
+    }
+  });
+
+  it('decodes a long regular float block only as far as asked', () => {
+    // 1,000 points of a random walk 10 s apart (ORDERED, ZZ miniblocks of 128)
+    let x = 50;
+    const values = Float64Array.from({ length: 1000 }, (_, i) => (x += Math.sin(i * 7.1) * 1.37));
+    const times = BigInt64Array.from({ length: 1000 }, (_, i) => 1767225600000000000n + BigInt(i) * 10_000_000_000n);
+    const b = encode({ type: FLOAT, times, values });
+    const t0 = 1767225600000;
+    expect(decodeBlockFloat(b, t0 + 10_000 * 300).values.length).toBe(385); // 3 miniblocks after the first value
+    expect(decodeBlockFloat(b, t0 + 10_000 * 300).endMs).toBe(t0 + 10_000 * 385);
+    expect(decodeBlockFloat(b, t0).values.length).toBe(0);
+    expect(decodeBlockFloat(b, t0 + 10_000 * 999 + 1).values.length).toBe(1000);
+  });
+
   it('encodes a sub-range and appends to what the writer holds', () => {
     const c: Column = { type: FLOAT, times: BigInt64Array.of(1n, 2n, 3n, 4n), values: Float64Array.of(1.5, NaN, -0, 4) };
     const out = new ByteWriter(4);

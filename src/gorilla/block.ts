@@ -47,11 +47,22 @@ export interface DecodedFloatBlock {
   times: Float64Array | null;
   t0: number;
   step: number;
-  /** The values as float64: integers rounded to nearest (as Number()), booleans 0 and 1. */
+  /**
+   * The values as float64: integers rounded to nearest (as Number()), booleans 0 and 1. All
+   * `count` of them, or a prefix when decoded up to `endMs`: its length is then the number
+   * of points decoded, times beyond it are not to be read.
+   */
   values: Float64Array;
-  /** The first and last times, ns, and whether the times strictly ascend (checks). */
-  first: bigint;
-  last: bigint;
+  /** The block's points (values may hold fewer). */
+  count: number;
+  /** The values hold every point with floor(time / 1e6) < endMs: Infinity when all are decoded. */
+  endMs: number;
+  /** The first and last times, ns, as int64 words (low, high; unsigned), and whether the
+   * times strictly ascend: for checks against the TSM index, with no BigInt. */
+  firstLo: number;
+  firstHi: number;
+  lastLo: number;
+  lastHi: number;
   ascending: boolean;
 }
 
@@ -221,6 +232,8 @@ export function blockLayout(buf: Uint8Array): { type: number; count: number; tim
 
 const MAX_I64 = (1n << 63n) - 1n;
 const NS_PER_MS = 1_000_000n;
+/** floor(MAX_I64 / 1e6): a time whose ms are below it is below MAX_I64. */
+const MAX_MS = 9_223_372_036_854;
 
 function int64(lo: number, hi: number): bigint {
   return BigInt.asIntN(64, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
@@ -239,12 +252,14 @@ function floats(n: number): Float64Array {
  * Decodes a numeric block for PromQL: times straight to float milliseconds (floor of ns /
  * 1e6, as the PromQL adapter's nsToMs) and values to float64, with no int64 arrays in
  * between. Times with a constant step of whole ms (a steady scrape) are not materialised:
- * `times` is null and time i is t0 + i * step. With `values` (of the block's length, which
- * the TSM index gives) the values are decoded into it. Throws BlockDecodeError if the block
- * is malformed, and for a string block (it has no float view).
+ * `times` is null and time i is t0 + i * step. With `endMs` the values may stop early, after
+ * the points before endMs (a query window ending inside the block needs no more): values
+ * are decoded sequentially, so the rest would be work for nothing. Throws BlockDecodeError
+ * if the block is malformed, and for a string block (it has no float view); a prefix leaves
+ * the rest of the value section unchecked (the file's block CRC covers it).
  */
-export function decodeBlockFloat(buf: Uint8Array, values?: Float64Array): DecodedFloatBlock {
-  return guard(() => floatBlock(buf, values));
+export function decodeBlockFloat(buf: Uint8Array, endMs = Infinity): DecodedFloatBlock {
+  return guard(() => floatBlock(buf, endMs));
 }
 
 /**
@@ -261,7 +276,7 @@ export function floorMsOfWords(lo: number, shi: number): number {
   return shi * 4294 + q;
 }
 
-function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
+function floatBlock(buf: Uint8Array, endMs: number): DecodedFloatBlock {
   const r = new ByteReader(buf, 0, buf.length);
   const version = r.u8();
   if (version !== BLOCK_VERSION) r.fail(`unsupported block version ${version}`);
@@ -270,32 +285,61 @@ function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
   if (type === STRING) r.fail('a string block has no float view');
   const count = r.u32();
   if (count > MAX_BLOCK_POINTS) r.fail(`block claims ${count} points (max ${MAX_BLOCK_POINTS})`);
-  if (into !== undefined && into.length !== count) r.fail(`block holds ${count} points, ${into.length} expected`);
   const tag = r.u8();
   const len = r.u32();
   r.need(len);
   let times: Float64Array | null = null;
   let t0ms = 0;
   let stepMs = 0;
-  let first = 0n;
-  let last = 0n;
+  let firstLo = 0;
+  let firstHi = 0;
+  let lastLo = 0;
+  let lastHi = 0;
   let ascending = true;
   let regular = false;
   if (tag === TS_STEP && count >= 2) {
     const pr = new ByteReader(buf, r.pos, r.pos + len);
     pr.u64();
-    const t0 = int64(pr.lo, pr.hi);
+    const t0lo = pr.lo;
+    const t0hi = pr.hi;
     pr.zigzag64();
-    const step = int64(pr.lo, pr.hi);
-    const tn = t0 + BigInt(count - 1) * step;
-    if (step > 0n && tn <= MAX_I64 && step % NS_PER_MS === 0n) {
-      pr.expectEnd();
-      const q = t0 / NS_PER_MS;
-      t0ms = Number(t0 < 0n && q * NS_PER_MS !== t0 ? q - 1n : q);
-      stepMs = Number(step / NS_PER_MS);
-      first = t0;
-      last = tn;
-      regular = true;
+    // In numbers when the step is positive, below 2^53 and whole ms, and the span is below
+    // 2^53 too (any steady clock): BigInt operations cost a request microseconds when cold.
+    const stepNs = pr.hi * TWO32 + pr.lo;
+    const span = (count - 1) * stepNs;
+    if (pr.hi < 0x200000 && stepNs > 0 && stepNs % 1e6 === 0 && span <= Number.MAX_SAFE_INTEGER) {
+      const t0m = floorMsOfWords(t0lo, t0hi | 0);
+      // tn = t0 + span, a whole number of ms later: floor(tn / 1e6) = t0m + span / 1e6, and
+      // below MAX_MS it is <= MAX_I64
+      if (t0m + span / 1e6 < MAX_MS) {
+        pr.expectEnd();
+        const slo = span % TWO32;
+        const lo = t0lo + slo;
+        t0ms = t0m;
+        stepMs = stepNs / 1e6;
+        firstLo = t0lo;
+        firstHi = t0hi;
+        lastLo = lo >>> 0;
+        lastHi = (t0hi + (span - slo) / TWO32 + (lo >= TWO32 ? 1 : 0)) >>> 0;
+        regular = true;
+      }
+    }
+    if (!regular) {
+      // the rest, exactly, in BigInt (steps of 2^53 ns and more, the last ms before MAX_I64)
+      const t0 = int64(t0lo, t0hi);
+      const step = int64(pr.lo, pr.hi);
+      const tn = t0 + BigInt(count - 1) * step;
+      if (step > 0n && tn <= MAX_I64 && step % NS_PER_MS === 0n) {
+        pr.expectEnd();
+        const q = t0 / NS_PER_MS;
+        t0ms = Number(t0 < 0n && q * NS_PER_MS !== t0 ? q - 1n : q);
+        stepMs = Number(step / NS_PER_MS);
+        firstLo = t0lo;
+        firstHi = t0hi;
+        lastLo = Number(BigInt.asUintN(32, tn));
+        lastHi = Number(BigInt.asUintN(32, tn >> 32n));
+        regular = true;
+      }
     }
   }
   if (!regular) {
@@ -306,8 +350,10 @@ function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
     decodeTimestamps(tag, tr, count, w, 0);
     tr.expectEnd();
     if (count > 0) {
-      first = int64(w[0], w[1]);
-      last = int64(w[2 * count - 2], w[2 * count - 1]);
+      firstLo = w[0];
+      firstHi = w[1];
+      lastLo = w[2 * count - 2];
+      lastHi = w[2 * count - 1];
     }
     let plo = 0;
     let phi = 0;
@@ -322,11 +368,28 @@ function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
   }
   r.pos += len;
   const vtag = r.u8();
-  const values = into ?? floats(count);
+  // the points before endMs; only float sections can stop early
+  let want = count;
+  if (endMs !== Infinity && type === FLOAT) {
+    if (times === null) {
+      if (count > 0) want = Math.min(count, Math.max(0, Math.ceil((endMs - t0ms) / stepMs)));
+    } else {
+      let z = 0;
+      while (z < count && times[z] < endMs) z++;
+      want = z;
+    }
+  }
+  const values = floats(count);
   switch (type) {
-    case FLOAT:
-      decodeFloats(vtag, r, count, words(values), values, 0);
+    case FLOAT: {
+      const m = decodeFloats(vtag, r, count, words(values), values, 0, want);
+      if (m < count) {
+        // the prefix holds the points before point m's time (m >= want: maybe more than asked)
+        const upTo = times === null ? t0ms + m * stepMs : times[m];
+        return { type, times, t0: t0ms, step: stepMs, values: values.subarray(0, m), count, endMs: upTo, firstLo, firstHi, lastLo, lastHi, ascending };
+      }
       break;
+    }
     case INTEGER:
     case UNSIGNED: {
       const w = words(values);
@@ -342,5 +405,5 @@ function floatBlock(buf: Uint8Array, into?: Float64Array): DecodedFloatBlock {
     }
   }
   r.expectEnd();
-  return { type, times, t0: t0ms, step: stepMs, values, first, last, ascending };
+  return { type, times, t0: t0ms, step: stepMs, values, count, endMs: Infinity, firstLo, firstHi, lastLo, lastHi, ascending };
 }

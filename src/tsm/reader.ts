@@ -58,6 +58,8 @@ export class TsmReader {
   private readonly id = newFileId();
   private readonly cache: BlockCache | undefined;
   private msIndex: { minMs: Float64Array; maxMs: Float64Array } | null = null;
+  /** The index's block times as int64 words (decodeFloat's checks; made once). */
+  private timeWords: { min: Uint32Array; max: Uint32Array } | null = null;
   private floatKeys: (string | undefined)[] | null = null;
   /** The read buffer of rawBlocks() (scratchOf()). */
   private scratch: Buffer | null = null;
@@ -222,14 +224,24 @@ export class TsmReader {
       while (z2 < last && minMs[z2] < end) z2++;
       // the blocks not in the cache, read with one read per run of adjacent blocks (the
       // blocks of a column lie one after another in the file)
+      // A block the window ends inside is decoded up to the window's end (values decode
+      // sequentially, the rest would be work for nothing) and cached so; a later window
+      // that ends past such a prefix decodes the whole block, so no block is decoded more
+      // than twice while it stays cached.
       const cached: (DecodedFloatBlock | undefined)[] = [];
-      for (let b = a; b < z2; b++) cached.push(this.cache?.getFloat(this.floatKey(b)));
+      const prefix: boolean[] = [];
+      for (let b = a; b < z2; b++) {
+        const c = this.cache?.getFloat(this.floatKey(b), end);
+        const covers = c !== undefined && end <= c.endMs;
+        cached.push(covers ? c : undefined);
+        prefix.push(c === undefined && end <= maxMs[b]);
+      }
       for (let b = a; b < z2; b++) {
         if (cached[b - a] !== undefined) continue;
         let e = b + 1;
         while (e < z2 && cached[e - a] === undefined && e - b < MAX_RUN_BLOCKS) e++;
         const raws = this.rawBlocks(b, e);
-        for (let c = b; c < e; c++) cached[c - a] = this.decodeFloat(c, type, raws[c - b]);
+        for (let c = b; c < e; c++) cached[c - a] = this.decodeFloat(c, type, raws[c - b], prefix[c - a] ? end : Infinity);
         b = e - 1;
       }
       for (let b = a; b < z2; b++) {
@@ -384,17 +396,18 @@ export class TsmReader {
     return this.scratch.subarray(0, n);
   }
 
-  /** Decodes and checks block b from its bytes, and caches it. */
-  private decodeFloat(b: number, type: FieldTypeCode, raw: Buffer): DecodedFloatBlock {
-    const ref = this.ref(b);
+  /** Decodes and checks block b from its bytes (its values up to endMs at least), and caches it. */
+  private decodeFloat(b: number, type: FieldTypeCode, raw: Buffer, endMs: number): DecodedFloatBlock {
+    const ix = this.ix;
     let d: DecodedFloatBlock;
     try {
-      d = decodeBlockFloat(raw);
+      d = decodeBlockFloat(raw, endMs);
     } catch (err) {
-      throw new TsmCorruptionError(this.path, ref.offset, `block does not decode: ${(err as Error).message}`, { cause: err });
+      throw new TsmCorruptionError(this.path, ix.offset[b], `block does not decode: ${(err as Error).message}`, { cause: err });
     }
-    const problem = floatBlockMismatch(d, ref, type);
-    if (problem !== null) throw new TsmCorruptionError(this.path, ref.offset, problem);
+    const w = (this.timeWords ??= { min: words64(ix.minTime), max: words64(ix.maxTime) });
+    const problem = floatBlockMismatch(d, ix, b, w.min, w.max, type);
+    if (problem !== null) throw new TsmCorruptionError(this.path, ix.offset[b], problem);
     this.cache?.setFloat(this.floatKey(b), this.id, d);
     return d;
   }
@@ -492,14 +505,22 @@ export function blockMismatch(d: DecodedColumn, ref: BlockRef, type: FieldTypeCo
   return null;
 }
 
-/** blockMismatch() for a block decoded by decodeBlockFloat. */
-function floatBlockMismatch(d: DecodedFloatBlock, ref: BlockRef, type: FieldTypeCode): string | null {
+/** blockMismatch() for block b decoded by decodeBlockFloat: the index's times compared as
+ * int64 words (minW, maxW: views of its minTime and maxTime), with no BigInt. */
+function floatBlockMismatch(d: DecodedFloatBlock, ix: TsmIndex, b: number, minW: Uint32Array, maxW: Uint32Array, type: FieldTypeCode): string | null {
   if (d.type !== type) return `block holds value type ${d.type}, the index says ${type}`;
-  const n = d.values.length;
-  if (n !== ref.count) return `block holds ${n} points, the index says ${ref.count}`;
-  if (d.first !== ref.minTime || d.last !== ref.maxTime) return `block spans [${d.first}, ${d.last}], the index says [${ref.minTime}, ${ref.maxTime}]`;
+  if (d.count !== ix.count[b]) return `block holds ${d.count} points, the index says ${ix.count[b]}`;
+  if (d.firstLo !== minW[2 * b] || d.firstHi !== minW[2 * b + 1] || d.lastLo !== maxW[2 * b] || d.lastHi !== maxW[2 * b + 1]) {
+    const t = (lo: number, hi: number): bigint => BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+    return `block spans [${t(d.firstLo, d.firstHi)}, ${t(d.lastLo, d.lastHi)}], the index says [${ix.minTime[b]}, ${ix.maxTime[b]}]`;
+  }
   if (!d.ascending) return 'block times are not ascending';
   return null;
+}
+
+/** The int64 words (low, high) of a BigInt64Array's elements, in the same memory. */
+function words64(a: BigInt64Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, 2 * a.length);
 }
 
 /** n float64s, not zeroed (every one is written before it is read). Buffer's allocator
