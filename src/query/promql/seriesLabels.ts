@@ -60,7 +60,39 @@ export class SeriesLabelsCache {
   }
 }
 
+/**
+ * labelsOf(metric, seriesKeyTags(key)) and its labelsKeyOf(), made in one pass over a key
+ * without escapes whose tag names ascend as JavaScript compares them (the key sorts them by
+ * their UTF-8 bytes: the same order short of astral characters): no tag object in between,
+ * no sort, the canonical key built as the names come. Other keys take the general way.
+ */
 function make(metric: string, seriesKey: string): SeriesLabels {
+  if (seriesKey.indexOf('\\') < 0) {
+    const labels: Labels = { __name__: metric };
+    const name = '__name__\x00' + metric + '\x01';
+    let key = '';
+    let named = false;
+    let prev = '';
+    let i = seriesKey.indexOf(',');
+    while (i >= 0) {
+      const eq = seriesKey.indexOf('=', i + 1);
+      if (eq < 0) break; // malformed: the general way says so
+      const next = seriesKey.indexOf(',', eq + 1);
+      const k = seriesKey.slice(i + 1, eq);
+      const v = next < 0 ? seriesKey.slice(eq + 1) : seriesKey.slice(eq + 1, next);
+      i = next;
+      if (v === '' || k === '__name__') continue;
+      if (k <= prev) break;
+      prev = k;
+      if (!named && k > '__name__') {
+        key += name;
+        named = true;
+      }
+      labels[k] = v;
+      key += k + '\x00' + v + '\x01';
+    }
+    if (i < 0) return { labels: Object.freeze(labels), key: named ? key : key + name };
+  }
   const labels = labelsOf(metric, seriesKeyTags(seriesKey));
   return { labels: Object.freeze(labels), key: labelsKeyOf(labels) };
 }
