@@ -344,10 +344,59 @@ function send(reply: FastifyReply, body: string | Buffer, status = 200): Fastify
 type Form = Map<string, string[]>;
 
 function addPairs(form: Form, text: string): void {
-  for (const [k, v] of new URLSearchParams(text)) {
-    const list = form.get(k);
-    if (list) list.push(v);
-    else form.set(k, [v]);
+  const pairs = urlEncodedPairs(text);
+  for (let i = 0; i < pairs.length; i += 2) {
+    const list = form.get(pairs[i]);
+    if (list) list.push(pairs[i + 1]);
+    else form.set(pairs[i], [pairs[i + 1]]);
+  }
+}
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const PLUS = /\+/g;
+
+/**
+ * The name-value pairs of an application/x-www-form-urlencoded text, flat (name, value,
+ * ...), exactly as URLSearchParams parses them. Its parser is JavaScript and took ~5 µs of
+ * a one-panel query's answer; a text whose escapes are all valid UTF-8 is split here and
+ * decoded by decodeURIComponent (native), and any other (a stray `%`, an invalid byte
+ * sequence, a lone surrogate) goes to URLSearchParams, which keeps what it cannot decode.
+ */
+export function urlEncodedPairs(init: string): string[] {
+  const out: string[] = [];
+  // URLSearchParams drops a leading `?` of its argument
+  const text = init.charCodeAt(0) === 0x3f ? init.slice(1) : init;
+  if (!SURROGATE.test(text)) {
+    let ok = true;
+    for (let at = 0; at <= text.length && ok; ) {
+      let amp = text.indexOf('&', at);
+      if (amp < 0) amp = text.length;
+      if (amp > at) {
+        const eq = text.indexOf('=', at);
+        const split = eq >= 0 && eq < amp;
+        const name = decoded(text, at, split ? eq : amp);
+        const value = split ? decoded(text, eq + 1, amp) : '';
+        if (name === null || value === null) ok = false;
+        else out.push(name, value);
+      }
+      at = amp + 1;
+    }
+    if (ok) return out;
+    out.length = 0;
+  }
+  for (const [k, v] of new URLSearchParams(text)) out.push(k, v);
+  return out;
+}
+
+/** text[from, to) with `+` as a space and its escapes decoded; null when they are not valid UTF-8. */
+function decoded(text: string, from: number, to: number): string | null {
+  let s = text.slice(from, to);
+  if (s.indexOf('+') >= 0) s = s.replace(PLUS, ' ');
+  if (s.indexOf('%') < 0) return s;
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
   }
 }
 
