@@ -106,7 +106,7 @@ export function errorAnswer(err: unknown, style: ErrorStyle, log: FastifyBaseLog
     log.info({ code: (err as FastifyError).code, message }, 'request refused');
   }
   const a = apiError(style, status, message, code);
-  if (err instanceof OverloadedError) a.headers['retry-after'] = String(err.retryAfter);
+  if (err instanceof OverloadedError) a.headers = { ...a.headers, 'retry-after': String(err.retryAfter) };
   return a;
 }
 

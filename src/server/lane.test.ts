@@ -195,4 +195,23 @@ describe('query lane', () => {
     const after = await probe();
     expect([after.status, after.headers['x-by']]).toEqual([503, 'fallback']);
   });
+
+  it('writes the head of a shared frozen headers object as it writes a fresh one, every time', () => {
+    const l = new QueryLane({ bodyLimit: 1024, headers: { 'x-influxdb-version': 'v' }, observe: () => {}, enabled: true, onError: () => {} });
+    const date = /Date: [^\r]*\r\n/;
+    const head = (headers: Record<string, string>): string | Error => {
+      const h = l.head({ status: 200, headers, body: '' }, 5, true, 5);
+      return h instanceof Error ? h : h.replace(date, '');
+    };
+    for (const fresh of [{ 'content-type': 'application/json' }, { 'x-influxdb-version': 'mine', a: 'b' }, { 'content-length': '5', z: 'y' }, { a: 'b', c: 'd' }]) {
+      const shared = Object.freeze({ ...fresh });
+      const want = head({ ...fresh });
+      for (let k = 0; k < 3; k++) expect(head(shared)).toBe(want);
+    }
+    // the lane's own header in the answer: Node's order (mergedHead), from the cache too
+    expect(head(Object.freeze({ 'x-influxdb-version': 'mine' }))).toBe('HTTP/1.1 200 OK\r\nx-influxdb-version: mine\r\ncontent-length: 5\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n');
+    // a header Node refuses is refused every time
+    const bad = Object.freeze({ 'bad name': 'x' });
+    for (let k = 0; k < 2; k++) expect(head(bad)).toBeInstanceOf(TypeError);
+  });
 });

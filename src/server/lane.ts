@@ -28,7 +28,8 @@ import { LaneConnection, reason, type LaneHost } from './laneSocket.js';
 /** A route's answer: status, headers (lower-case names) and body. */
 export interface LaneAnswer {
   status: number;
-  headers: Record<string, string>;
+  /** Frozen when shared by many answers (the lane then checks its lines once: head()). */
+  headers: Readonly<Record<string, string>>;
   body: Buffer | string;
 }
 
@@ -112,6 +113,9 @@ export class QueryLane implements LaneHost {
   private dateSecond = -1;
   /** Per status: the status line and the lane's own header lines (head()). */
   private readonly heads = new Map<number, string>();
+  /** Per frozen headers object of answers: its checked header lines, or null when it sets
+   * one of the lane's own headers or a length (head()). */
+  private readonly ownLines = new WeakMap<Readonly<Record<string, string>>, string | null>();
 
   constructor(private readonly opts: QueryLaneOptions) {}
 
@@ -264,14 +268,31 @@ export class QueryLane implements LaneHost {
       this.heads.set(a.status, h);
     }
     const own = a.headers;
+    // a frozen headers object (the JSON answers' one) is checked once, not per answer
+    const frozen = Object.isFrozen(own);
+    let lines = frozen ? this.ownLines.get(own) : undefined;
+    if (lines === undefined) {
+      const made = this.ownHeaderLines(own);
+      if (made instanceof Error) return made;
+      lines = made;
+      if (frozen) this.ownLines.set(own, lines);
+    }
+    if (lines === null) return this.mergedHead(a, bodyLength, keepAlive, keepAliveSeconds);
+    return `${h}${lines}content-length: ${bodyLength}\r\nDate: ${this.utcDate()}\r\n${connection(keepAlive, keepAliveSeconds)}`;
+  }
+
+  /** An answer's own header lines; null when one is the lane's own or a length (Node's order
+   * then puts it elsewhere: mergedHead()). */
+  private ownHeaderLines(own: Readonly<Record<string, string>>): string | null | Error {
+    let lines = '';
     for (const name of Object.keys(own)) {
       // a header of the lane's own, or a length: where Node would write it
-      if (name === 'content-length' || Object.hasOwn(this.opts.headers, name)) return this.mergedHead(a, bodyLength, keepAlive, keepAliveSeconds);
+      if (name === 'content-length' || Object.hasOwn(this.opts.headers, name)) return null;
       const line = headerLine(name, own[name]);
       if (line instanceof Error) return line;
-      h += line;
+      lines += line;
     }
-    return `${h}content-length: ${bodyLength}\r\nDate: ${this.utcDate()}\r\n${connection(keepAlive, keepAliveSeconds)}`;
+    return lines;
   }
 
   /** head() for an answer that sets one of the lane's own headers: Node's order, in full. */
