@@ -203,7 +203,8 @@ describe('query lane', () => {
       const h = l.head({ status: 200, headers, body: '' }, 5, true, 5);
       return h instanceof Error ? h : h.replace(date, '');
     };
-    for (const fresh of [{ 'content-type': 'application/json' }, { 'x-influxdb-version': 'mine', a: 'b' }, { 'content-length': '5', z: 'y' }, { a: 'b', c: 'd' }]) {
+    const cases: Record<string, string>[] = [{ 'content-type': 'application/json' }, { 'x-influxdb-version': 'mine', a: 'b' }, { 'content-length': '5', z: 'y' }, { a: 'b', c: 'd' }];
+    for (const fresh of cases) {
       const shared = Object.freeze({ ...fresh });
       const want = head({ ...fresh });
       for (let k = 0; k < 3; k++) expect(head(shared)).toBe(want);
