@@ -58,7 +58,7 @@ export class TsmReader {
   private readonly id = newFileId();
   private readonly cache: BlockCache | undefined;
   private msIndex: { minMs: Float64Array; maxMs: Float64Array } | null = null;
-  /** The index's block times as int64 words (decodeFloat's checks; made once). */
+  /** The index's block times as int64 words (timeWordsOf()). */
   private timeWords: { min: Uint32Array; max: Uint32Array } | null = null;
   private floatKeys: (string | undefined)[] | null = null;
   /** The read buffer of rawBlocks() (scratchOf()). */
@@ -330,8 +330,7 @@ export class TsmReader {
       const maxMs = new Float64Array(n);
       // from the int64 words: BigInt division took ~15 ms for 9,000 blocks before V8 had
       // compiled this loop, all of it in the first query after a start
-      const minW = new Uint32Array(ix.minTime.buffer, ix.minTime.byteOffset, 2 * n);
-      const maxW = new Uint32Array(ix.maxTime.buffer, ix.maxTime.byteOffset, 2 * n);
+      const { min: minW, max: maxW } = this.timeWordsOf();
       for (let b = 0; b < n; b++) {
         minMs[b] = floorMsOfWords(minW[2 * b], minW[2 * b + 1] | 0);
         maxMs[b] = floorMsOfWords(maxW[2 * b], maxW[2 * b + 1] | 0);
@@ -339,6 +338,11 @@ export class TsmReader {
       this.msIndex = { minMs, maxMs };
     }
     return this.msIndex;
+  }
+
+  /** The index's block times as int64 words (low, high): views, made once. */
+  private timeWordsOf(): { min: Uint32Array; max: Uint32Array } {
+    return (this.timeWords ??= { min: words64(this.ix.minTime), max: words64(this.ix.maxTime) });
   }
 
   /** The block cache's key of block b's float view (made once per block: equal keys are one
@@ -405,7 +409,7 @@ export class TsmReader {
     } catch (err) {
       throw new TsmCorruptionError(this.path, ix.offset[b], `block does not decode: ${(err as Error).message}`, { cause: err });
     }
-    const w = (this.timeWords ??= { min: words64(ix.minTime), max: words64(ix.maxTime) });
+    const w = this.timeWordsOf();
     const problem = floatBlockMismatch(d, ix, b, w.min, w.max, type);
     if (problem !== null) throw new TsmCorruptionError(this.path, ix.offset[b], problem);
     this.cache?.setFloat(this.floatKey(b), this.id, d);
@@ -496,7 +500,7 @@ export function blockMismatch(d: DecodedColumn, ref: BlockRef, type: FieldTypeCo
   if (d.times[0] !== ref.minTime || d.times[n - 1] !== ref.maxTime) {
     return `block spans [${d.times[0]}, ${d.times[n - 1]}], the index says [${ref.minTime}, ${ref.maxTime}]`;
   }
-  const w = new Uint32Array(d.times.buffer, d.times.byteOffset, 2 * n);
+  const w = words64(d.times);
   for (let i = 1; i < n; i++) {
     const ph = w[2 * i - 1] | 0;
     const h = w[2 * i + 1] | 0;
