@@ -47,16 +47,8 @@ export interface DecodedFloatBlock {
   times: Float64Array | null;
   t0: number;
   step: number;
-  /**
-   * The values as float64: integers rounded to nearest (as Number()), booleans 0 and 1. All
-   * `count` of them, or a prefix when decoded up to `endMs`: its length is then the number
-   * of points decoded, times beyond it are not to be read.
-   */
+  /** The values as float64: integers rounded to nearest (as Number()), booleans 0 and 1. */
   values: Float64Array;
-  /** The block's points (values may hold fewer). */
-  count: number;
-  /** The values hold every point with floor(time / 1e6) < endMs: Infinity when all are decoded. */
-  endMs: number;
   /** The first and last times, ns, as int64 words (low, high; unsigned), and whether the
    * times strictly ascend: for checks against the TSM index, with no BigInt. */
   firstLo: number;
@@ -252,14 +244,11 @@ function floats(n: number): Float64Array {
  * Decodes a numeric block for PromQL: times straight to float milliseconds (floor of ns /
  * 1e6, as the PromQL adapter's nsToMs) and values to float64, with no int64 arrays in
  * between. Times with a constant step of whole ms (a steady scrape) are not materialised:
- * `times` is null and time i is t0 + i * step. With `endMs` the values may stop early, after
- * the points before endMs (a query window ending inside the block needs no more): values
- * are decoded sequentially, so the rest would be work for nothing. Throws BlockDecodeError
- * if the block is malformed, and for a string block (it has no float view); a prefix leaves
- * the rest of the value section unchecked (the file's block CRC covers it).
+ * `times` is null and time i is t0 + i * step. Throws BlockDecodeError if the block is
+ * malformed, and for a string block (it has no float view).
  */
-export function decodeBlockFloat(buf: Uint8Array, endMs = Infinity): DecodedFloatBlock {
-  return guard(() => floatBlock(buf, endMs));
+export function decodeBlockFloat(buf: Uint8Array): DecodedFloatBlock {
+  return guard(() => floatBlock(buf));
 }
 
 /**
@@ -276,7 +265,7 @@ export function floorMsOfWords(lo: number, shi: number): number {
   return shi * 4294 + q;
 }
 
-function floatBlock(buf: Uint8Array, endMs: number): DecodedFloatBlock {
+function floatBlock(buf: Uint8Array): DecodedFloatBlock {
   const r = new ByteReader(buf, 0, buf.length);
   const version = r.u8();
   if (version !== BLOCK_VERSION) r.fail(`unsupported block version ${version}`);
@@ -368,28 +357,11 @@ function floatBlock(buf: Uint8Array, endMs: number): DecodedFloatBlock {
   }
   r.pos += len;
   const vtag = r.u8();
-  // the points before endMs; only float sections can stop early
-  let want = count;
-  if (endMs !== Infinity && type === FLOAT) {
-    if (times === null) {
-      if (count > 0) want = Math.min(count, Math.max(0, Math.ceil((endMs - t0ms) / stepMs)));
-    } else {
-      let z = 0;
-      while (z < count && times[z] < endMs) z++;
-      want = z;
-    }
-  }
   const values = floats(count);
   switch (type) {
-    case FLOAT: {
-      const m = decodeFloats(vtag, r, count, words(values), values, 0, want);
-      if (m < count) {
-        // the prefix holds the points before point m's time (m >= want: maybe more than asked)
-        const upTo = times === null ? t0ms + m * stepMs : times[m];
-        return { type, times, t0: t0ms, step: stepMs, values: values.subarray(0, m), count, endMs: upTo, firstLo, firstHi, lastLo, lastHi, ascending };
-      }
+    case FLOAT:
+      decodeFloats(vtag, r, count, words(values), values, 0);
       break;
-    }
     case INTEGER:
     case UNSIGNED: {
       const w = words(values);
@@ -405,5 +377,5 @@ function floatBlock(buf: Uint8Array, endMs: number): DecodedFloatBlock {
     }
   }
   r.expectEnd();
-  return { type, times, t0: t0ms, step: stepMs, values, count, endMs: Infinity, firstLo, firstHi, lastLo, lastHi, ascending };
+  return { type, times, t0: t0ms, step: stepMs, values, firstLo, firstHi, lastLo, lastHi, ascending };
 }

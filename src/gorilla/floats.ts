@@ -37,7 +37,7 @@ import { BitReader, BitWriter } from './bits.js';
 import { ByteWriter, type ByteReader } from './bytes.js';
 import { decimalExponent, decodeDecimal, encodeDecimal } from './decimal.js';
 import { decodeInts, encodeInts, INT_DELTA } from './integers.js';
-import { MINIBLOCK, PACK_ZZ, readPackSum } from './intpack.js';
+import { readPackSum } from './intpack.js';
 
 export const FLT_RAW = 0x20;
 export const FLT_CONST = 0x21;
@@ -167,38 +167,32 @@ function writeXor(w: Uint32Array, from: number, to: number, out: ByteWriter): vo
   b.flushTo(out);
 }
 
-/**
- * Decodes n values of a section with `tag` into f[from, from + n); `w` is the same memory.
- * With `want` < n it may stop early: it decodes m values, want <= m <= n, and returns m; r
- * is then left inside the section, whose rest is not checked. RAW, CONST and XOR stop at
- * `want`, ORDERED deltas packed as ZZ at the end of a miniblock; the others decode all n.
- */
-export function decodeFloats(tag: number, r: ByteReader, n: number, w: Uint32Array, f: Float64Array, from: number, want = n): number {
-  const m = Math.max(0, Math.min(n, want));
-  if (m === 0 && n > 0) return 0;
+/** Decodes n values of a section with `tag` into f[from, from + n); `w` is the same memory. */
+export function decodeFloats(tag: number, r: ByteReader, n: number, w: Uint32Array, f: Float64Array, from: number): void {
+  const to = from + n;
   switch (tag) {
     case FLT_RAW:
       r.need(8 * n);
-      for (let i = from; i < from + m; i++) {
+      for (let i = from; i < to; i++) {
         w[2 * i] = r.u32();
         w[2 * i + 1] = r.u32();
       }
-      return m;
+      return;
     case FLT_CONST: {
       r.u64();
-      for (let i = from; i < from + m; i++) {
+      for (let i = from; i < to; i++) {
         w[2 * i] = r.lo;
         w[2 * i + 1] = r.hi;
       }
-      return m;
+      return;
     }
     case FLT_XOR:
       if (n === 0) r.fail('XOR section for an empty block');
-      readXor(r, n, w, from, m);
-      return m;
+      readXor(r, n, w, from);
+      return;
     case FLT_DECIMAL:
       decodeDecimal(r, n, w, f, from);
-      return n;
+      return;
     case FLT_ORDERED: {
       const itag = r.u8();
       if (itag === INT_DELTA && n >= 2) {
@@ -207,22 +201,19 @@ export function decodeFloats(tag: number, r: ByteReader, n: number, w: Uint32Arr
         w[2 * from] = r.lo;
         w[2 * from + 1] = r.hi;
         order(w, from, from + 1, w, from);
-        // ZZ miniblocks are independent of what follows them: whole ones cover `want`
-        const deltas = r.pos < r.end && r.buf[r.pos] === PACK_ZZ ? Math.min(n - 1, Math.ceil(Math.max(0, m - 1) / MINIBLOCK) * MINIBLOCK) : n - 1;
-        readPackSum(r, w, from + 1, deltas, true);
-        return deltas + 1;
+        readPackSum(r, w, from + 1, n - 1, true);
+        return;
       }
       decodeInts(itag, r, n, w, from);
       order(w, from, from + n, w, from);
-      return n;
+      return;
     }
     default:
       r.fail(`unknown float encoding 0x${tag.toString(16)}`);
   }
 }
 
-/** The first `m` values of an XOR stream of n (m = n reads and checks all of it). */
-function readXor(r: ByteReader, n: number, w: Uint32Array, from: number, m: number): void {
+function readXor(r: ByteReader, n: number, w: Uint32Array, from: number): void {
   const b = reader.reset(r.buf, r.pos, r.end - r.pos);
   let pl = b.read(32);
   let ph = b.read(32);
@@ -230,7 +221,7 @@ function readXor(r: ByteReader, n: number, w: Uint32Array, from: number, m: numb
   w[2 * from + 1] = ph;
   let lead = -1;
   let trail = 0;
-  for (let i = from + 1; i < from + m; i++) {
+  for (let i = from + 1; i < from + n; i++) {
     if (b.bit() !== 0) {
       let len: number;
       if (b.bit() === 0) {
@@ -262,7 +253,6 @@ function readXor(r: ByteReader, n: number, w: Uint32Array, from: number, m: numb
     w[2 * i] = pl;
     w[2 * i + 1] = ph;
   }
-  if (m < n) return;
   const used = (b.pos + 7) >>> 3;
   const pad = used * 8 - b.pos;
   if (pad > 0 && b.read(pad) !== 0) r.fail('nonzero padding bits');

@@ -78,29 +78,15 @@ export class BlockCache {
     return this.lookup(`${file}:${offset}`) as DecodedColumn | undefined;
   }
 
-  /**
-   * The float view of a cached block (TsmReader.readFloat), kept apart from get()'s, under
-   * a key the reader makes: `${file}:${offset}:f`. It may hold only the block's first
-   * points (DecodedFloatBlock.endMs): it counts as a hit when they are the points before
-   * `endMs` the caller needs, and is returned either way.
-   */
-  getFloat(key: string, endMs = Infinity): DecodedFloatBlock | undefined {
-    const e = this.map.get(key);
-    const b = e?.block as DecodedFloatBlock | undefined;
-    if (b === undefined || endMs > b.endMs) {
-      this.missCount++;
-      return b;
-    }
-    this.hitCount++;
-    this.map.delete(key);
-    this.map.set(key, e!);
-    return b;
+  /** The float view of a cached block (TsmReader.readFloat), kept apart from get()'s, under
+   * a key the reader makes: `${file}:${offset}:f`. */
+  getFloat(key: string): DecodedFloatBlock | undefined {
+    return this.lookup(key) as DecodedFloatBlock | undefined;
   }
 
-  /** Adds the float view of a block of `file` (see set() and getFloat()); a prefix is charged
-   * for the memory it holds, which is the whole block's. */
+  /** Adds the float view of a block of `file` (see set() and getFloat()). */
   setFloat(key: string, file: number, block: DecodedFloatBlock): void {
-    this.put(key, file, block, 200 + (block.times?.byteLength ?? 0) + block.values.buffer.byteLength);
+    this.put(key, file, block, 200 + (block.times?.byteLength ?? 0) + block.values.byteLength);
   }
 
   private lookup(key: string): DecodedColumn | DecodedFloatBlock | undefined {

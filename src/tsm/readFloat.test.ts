@@ -82,45 +82,6 @@ describe('readFloat', () => {
     );
   });
 
-  it('decodes a block the window ends inside up to the window\'s end, and a block at most twice while cached', () => {
-    const p = file();
-    const t0 = 1767225600000;
-    let x = 50;
-    const cols: TsmColumnInput[] = [
-      {
-        seriesId: 1,
-        field: 'v',
-        type: FLOAT,
-        times: BigInt64Array.from({ length: 1000 }, (_, i) => BigInt(t0 + i * 10_000) * 1_000_000n),
-        values: Float64Array.from({ length: 1000 }, (_, i) => (x += Math.sin(i) * 1.3)),
-      },
-    ];
-    writeTsmFile(p, cols, { maxPointsPerBlock: 1000 });
-    const cache = new BlockCache(1 << 20);
-    const r = TsmReader.open(p, { cache });
-    const ref = TsmReader.open(p);
-    try {
-      const check = (startMs: number, endMs: number): void => {
-        const got = r.readFloat(1, 'v', startMs, endMs)!;
-        const want = ref.readFloat(1, 'v', startMs, endMs)!;
-        expect(Array.from(got.times)).toEqual(Array.from(want.times));
-        expect(bitsOf(got.values)).toEqual(bitsOf(want.values));
-      };
-      check(t0 + 1_000_000, t0 + 2_000_000); // points 100-199: decoded up to 257
-      expect([r.blockReads, cache.misses, cache.bytes]).toEqual([1, 1, 200 + 8000]);
-      check(t0, t0 + 2_570_000); // the prefix holds it
-      expect([r.blockReads, cache.hits]).toEqual([1, 1]);
-      check(t0 + 2_000_000, t0 + 3_000_000); // past the prefix: the whole block
-      expect([r.blockReads, cache.misses]).toEqual([2, 2]);
-      check(t0 + 9_000_000, t0 + 20_000_000);
-      check(t0, t0 + 10);
-      expect([r.blockReads, cache.hits, cache.entries]).toEqual([2, 3, 1]);
-    } finally {
-      r.close();
-      ref.close();
-    }
-  });
-
   it('a damaged block fails readFloat of that block only, naming its offset', () => {
     const p = file();
     const cols: TsmColumnInput[] = Array.from({ length: 4 }, (_, s) => ({

@@ -10,6 +10,7 @@ import { floorMsOfWords } from '../gorilla/block.js';
 import type { DecodedFloatBlock } from '../gorilla/index.js';
 import type { ColumnValues, FieldTypeCode } from '../types.js';
 import { BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED } from '../types.js';
+import { getInt64 } from '../int64.js';
 import { crc32c } from '../wal/crc32c.js';
 import { BlockCache, newFileId } from './cache.js';
 import type { DecodedColumn } from './cache.js';
@@ -224,24 +225,14 @@ export class TsmReader {
       while (z2 < last && minMs[z2] < end) z2++;
       // the blocks not in the cache, read with one read per run of adjacent blocks (the
       // blocks of a column lie one after another in the file)
-      // A block the window ends inside is decoded up to the window's end (values decode
-      // sequentially, the rest would be work for nothing) and cached so; a later window
-      // that ends past such a prefix decodes the whole block, so no block is decoded more
-      // than twice while it stays cached.
       const cached: (DecodedFloatBlock | undefined)[] = [];
-      const prefix: boolean[] = [];
-      for (let b = a; b < z2; b++) {
-        const c = this.cache?.getFloat(this.floatKey(b), end);
-        const covers = c !== undefined && end <= c.endMs;
-        cached.push(covers ? c : undefined);
-        prefix.push(c === undefined && end <= maxMs[b]);
-      }
+      for (let b = a; b < z2; b++) cached.push(this.cache?.getFloat(this.floatKey(b)));
       for (let b = a; b < z2; b++) {
         if (cached[b - a] !== undefined) continue;
         let e = b + 1;
         while (e < z2 && cached[e - a] === undefined && e - b < MAX_RUN_BLOCKS) e++;
         const raws = this.rawBlocks(b, e);
-        for (let c = b; c < e; c++) cached[c - a] = this.decodeFloat(c, type, raws[c - b], prefix[c - a] ? end : Infinity);
+        for (let c = b; c < e; c++) cached[c - a] = this.decodeFloat(c, type, raws[c - b]);
         b = e - 1;
       }
       for (let b = a; b < z2; b++) {
@@ -400,12 +391,12 @@ export class TsmReader {
     return this.scratch.subarray(0, n);
   }
 
-  /** Decodes and checks block b from its bytes (its values up to endMs at least), and caches it. */
-  private decodeFloat(b: number, type: FieldTypeCode, raw: Buffer, endMs: number): DecodedFloatBlock {
+  /** Decodes and checks block b from its bytes, and caches it. */
+  private decodeFloat(b: number, type: FieldTypeCode, raw: Buffer): DecodedFloatBlock {
     const ix = this.ix;
     let d: DecodedFloatBlock;
     try {
-      d = decodeBlockFloat(raw, endMs);
+      d = decodeBlockFloat(raw);
     } catch (err) {
       throw new TsmCorruptionError(this.path, ix.offset[b], `block does not decode: ${(err as Error).message}`, { cause: err });
     }
@@ -513,10 +504,11 @@ export function blockMismatch(d: DecodedColumn, ref: BlockRef, type: FieldTypeCo
  * int64 words (minW, maxW: views of its minTime and maxTime), with no BigInt. */
 function floatBlockMismatch(d: DecodedFloatBlock, ix: TsmIndex, b: number, minW: Uint32Array, maxW: Uint32Array, type: FieldTypeCode): string | null {
   if (d.type !== type) return `block holds value type ${d.type}, the index says ${type}`;
-  if (d.count !== ix.count[b]) return `block holds ${d.count} points, the index says ${ix.count[b]}`;
+  const n = d.values.length;
+  if (n !== ix.count[b]) return `block holds ${n} points, the index says ${ix.count[b]}`;
   if (d.firstLo !== minW[2 * b] || d.firstHi !== minW[2 * b + 1] || d.lastLo !== maxW[2 * b] || d.lastHi !== maxW[2 * b + 1]) {
-    const t = (lo: number, hi: number): bigint => BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
-    return `block spans [${t(d.firstLo, d.firstHi)}, ${t(d.lastLo, d.lastHi)}], the index says [${ix.minTime[b]}, ${ix.maxTime[b]}]`;
+    const span = Uint32Array.of(d.firstLo, d.firstHi, d.lastLo, d.lastHi);
+    return `block spans [${getInt64(span, 0)}, ${getInt64(span, 1)}], the index says [${ix.minTime[b]}, ${ix.maxTime[b]}]`;
   }
   if (!d.ascending) return 'block times are not ascending';
   return null;
