@@ -1,8 +1,8 @@
 // A byte-budgeted LRU cache of decoded blocks, shared by the readers of a database.
 //
-// It holds decoded blocks, not raw bytes: the raw bytes of a recently read block are
-// already in the OS page cache, so caching them again would save only a pread, while the
-// decoded columns save the decoding (the CPU cost of a read). The price is size: a decoded
+// It holds decoded blocks, not raw bytes: the raw bytes of the newest files are held by
+// the resident set (resident.ts), the others are in the OS page cache while it keeps them,
+// while the decoded columns save the decoding (the CPU cost of a read). The price is size: a decoded
 // point takes 9-16 bytes against ~1-7 encoded, so the same budget holds fewer points.
 //
 // Keys are (file, offset), the file being a reader instance id rather than a path: a path

@@ -2,29 +2,19 @@
 // block spoils only reads that need it.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../errors.js';
-import { initCodecs } from '../gorilla/index.js';
 import { FLOAT, STRING } from '../types.js';
 import { BlockCache } from './cache.js';
 import { FOOTER_SIZE, HEADER_SIZE } from './format.js';
 import { TsmReader } from './reader.js';
-import { tmpDir } from './testing/columns.js';
+import { tsmScratch } from './testing/files.js';
 import { verifyTsmFile } from './verify.js';
 import { TsmWriter, writeTsmFile } from './writer.js';
 import type { TsmColumnInput, TsmFileMeta } from './writer.js';
 
-let dir: string;
-let seq = 0;
-const file = (): string => path.join(dir, `${String(++seq).padStart(6, '0')}.tsm`);
-
-beforeAll(async () => {
-  await initCodecs();
-  dir = tmpDir();
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const file = tsmScratch();
 
 /** 20 series × 2 fields (float, string), 30 points each in blocks of 10. */
 function columns(): TsmColumnInput[] {

@@ -7,6 +7,7 @@ export type { TsmColumnInput, TsmFileMeta, BlockRef, TsmWriterOptions } from './
 export { TsmReader } from './reader.js';
 export type { TsmColumn, TsmFloatColumn, TsmReaderOptions } from './reader.js';
 export { BlockCache } from './cache.js';
+export { defaultResidentBytes, ResidentSet } from './resident.js';
 export type { DecodedColumn } from './cache.js';
 export { verifyTsmFile } from './verify.js';
 export type { VerifyOptions, VerifyProblem, VerifyResult } from './verify.js';

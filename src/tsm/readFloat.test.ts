@@ -2,27 +2,18 @@
 // float64, from the cache or not; a damaged block fails only the reads that need it.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../errors.js';
-import { initCodecs } from '../gorilla/index.js';
 import type { ColumnValues } from '../types.js';
 import { FLOAT, STRING } from '../types.js';
 import { BlockCache } from './cache.js';
 import { TsmReader } from './reader.js';
-import { fileArb, tmpDir } from './testing/columns.js';
+import { fileArb } from './testing/columns.js';
+import { tsmScratch } from './testing/files.js';
 import { writeTsmFile, type TsmColumnInput } from './writer.js';
 
-let dir: string;
-let seq = 0;
-const file = (): string => path.join(dir, `${String(++seq).padStart(6, '0')}.tsm`);
-
-beforeAll(async () => {
-  await initCodecs();
-  dir = tmpDir();
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const file = tsmScratch();
 
 const floorDiv = (t: bigint): number => Number(t >= 0n || t % 1_000_000n === 0n ? t / 1_000_000n : t / 1_000_000n - 1n);
 

@@ -1,7 +1,8 @@
 // Reads a TSM file (docs/format/tsm.md) with positional reads: open() reads the header,
 // the footer and the index (checking magic, version and CRCs) and decodes the index into
 // typed arrays (indexCodec.ts); read() then touches only the blocks whose time range
-// overlaps the query's, each through the block cache. A damaged block throws a
+// overlaps the query's, each through the block cache, and from memory instead of the file
+// once the resident set (resident.ts) has loaded the file's blocks. A damaged block throws a
 // CorruptionError naming its offset and leaves the reader usable for every other block.
 
 import fs from 'node:fs';
@@ -14,6 +15,7 @@ import { getInt64 } from '../int64.js';
 import { crc32c } from '../wal/crc32c.js';
 import { BlockCache, newFileId } from './cache.js';
 import type { DecodedColumn } from './cache.js';
+import type { ResidentFile, ResidentSet } from './resident.js';
 import { TsmCorruptionError } from './errors.js';
 import { timeLowerBound as lowerBound } from './merge.js';
 import { BLOCK_CRC_SIZE, checkHeader, decodeFooter, FOOTER_SIZE, HEADER_SIZE, TEMP_SUFFIX } from './format.js';
@@ -26,6 +28,8 @@ export interface TsmReaderOptions {
   /** The file was written by this process, whose TsmWriter read every block back and
    * checked its CRC before publishing it: the first read of a block need not check it. */
   verified?: boolean;
+  /** Resident TSM data (resident.ts): the reader offers its file on open, leaves on close. */
+  resident?: ResidentSet;
 }
 
 export interface TsmColumn {
@@ -48,13 +52,22 @@ export interface TsmFloatColumn {
   values: Float64Array;
 }
 
-export class TsmReader {
+export class TsmReader implements ResidentFile {
   readonly path: string;
   readonly meta: TsmFileMeta;
-  /** Blocks read from disk and their bytes (CRC included): cache misses, raw reads. */
+  /** Blocks read and their bytes (CRC included): cache misses, raw reads. */
   blockReads = 0;
   bytesRead = 0;
+  /** Of those, read from the resident bytes (no pread). */
+  residentBlockReads = 0;
+  readonly residentSize: number;
+  readonly newest: bigint;
+  readonly dev: number;
+  readonly ino: number;
   private fd: number;
+  /** The file's bytes up to its index, once the resident set has loaded them. */
+  private resident: Buffer | null = null;
+  private readonly residentSet: ResidentSet | undefined;
   private readonly ix: TsmIndex;
   private readonly id = newFileId();
   private readonly cache: BlockCache | undefined;
@@ -73,11 +86,17 @@ export class TsmReader {
    */
   private readonly verified: Uint8Array;
 
-  private constructor(path: string, fd: number, size: number, ix: TsmIndex, cache: BlockCache | undefined, verified: boolean) {
+  private constructor(path: string, fd: number, st: fs.Stats, ix: TsmIndex, opts: TsmReaderOptions) {
+    const size = st.size;
     this.path = path;
     this.fd = fd;
     this.ix = ix;
-    this.cache = cache;
+    this.cache = opts.cache;
+    this.residentSize = ix.indexOffset;
+    this.newest = ix.fileMaxTime;
+    this.dev = st.dev;
+    this.ino = st.ino;
+    const verified = opts.verified === true;
     this.verified = new Uint8Array(ix.count.length);
     if (verified) this.verified.fill(1);
     this.meta = {
@@ -90,6 +109,7 @@ export class TsmReader {
       pointCount: ix.pointCount,
       fields: ix.fields.map((f) => ({ ...f })),
     };
+    this.residentSet = opts.resident;
   }
 
   /** Opens a published file. Throws CorruptionError (file, offset) for a damaged header,
@@ -98,8 +118,10 @@ export class TsmReader {
     if (path.endsWith(TEMP_SUFFIX)) throw new Error(`${path} is the temporary file of an unfinished TSM write, not a TSM file: delete it`);
     const fd = fs.openSync(path, 'r');
     try {
-      const { size, ix } = openIndex(fd, path);
-      return new TsmReader(path, fd, size, ix, opts.cache, opts.verified === true);
+      const { stat, ix } = openIndex(fd, path);
+      const r = new TsmReader(path, fd, stat, ix, opts);
+      opts.resident?.add(r);
+      return r;
     } catch (err) {
       fs.closeSync(fd);
       throw err;
@@ -274,8 +296,18 @@ export class TsmReader {
   /** A block's bytes (without its CRC), CRC-checked: for copying blocks (compaction). */
   rawBlock(ref: BlockRef): Buffer {
     this.ensureOpen();
-    const frame = Buffer.allocUnsafe(BLOCK_CRC_SIZE + ref.size);
-    const n = readFully(this.fd, frame, ref.offset);
+    const end = ref.offset + BLOCK_CRC_SIZE + ref.size;
+    let frame: Buffer;
+    let n: number;
+    const res = this.resident;
+    if (res !== null && end <= res.length) {
+      frame = res.subarray(ref.offset, end);
+      n = frame.length;
+      this.residentBlockReads++;
+    } else {
+      frame = Buffer.allocUnsafe(BLOCK_CRC_SIZE + ref.size);
+      n = readFully(this.fd, frame, ref.offset);
+    }
     this.blockReads++;
     this.bytesRead += n;
     if (n < frame.length) throw new TsmCorruptionError(this.path, ref.offset, `block of ${ref.size} bytes is cut short by the end of the file (${n - BLOCK_CRC_SIZE} bytes there)`);
@@ -296,6 +328,19 @@ export class TsmReader {
     fs.closeSync(this.fd);
     this.fd = -1;
     this.cache?.dropFile(this.id);
+    this.residentSet?.remove(this);
+    this.resident = null;
+  }
+
+  /** The resident set gives (or takes back) the file's bytes up to its index. */
+  setResident(bytes: Buffer | null): void {
+    if (bytes !== null && (this.fd < 0 || bytes.length !== this.residentSize)) return;
+    this.resident = bytes;
+  }
+
+  /** Whether block reads come from resident bytes (resident.ts). */
+  get isResident(): boolean {
+    return this.resident !== null;
   }
 
   private ensureOpen(): void {
@@ -344,17 +389,27 @@ export class TsmReader {
   }
 
   /**
-   * The bytes of blocks [b, e) (each without its CRC), CRC-checked), adjacent in the file,
-   * with one read into the reader's read buffer (scratchOf()): the bytes are valid only until
-   * the next call. A run cut short by the end of the file is read block by block, so the
-   * error names the block that is cut.
+   * The bytes of blocks [b, e) (each without its CRC), CRC-checked), adjacent in the file:
+   * slices of the resident bytes, or read with one read into the reader's read buffer
+   * (scratchOf()), valid only until the next call. A run cut short by the end of the file
+   * is read block by block, so the error names the block that is cut.
    */
   private rawBlocks(b: number, e: number): Buffer[] {
     this.ensureOpen();
     const ix = this.ix;
     const start = ix.offset[b];
-    const frame = this.scratchOf(ix.offset[e] - start);
-    const n = readFully(this.fd, frame, start);
+    const res = this.resident;
+    let frame: Buffer;
+    let n: number;
+    if (res !== null && ix.offset[e] <= res.length) {
+      // resident: the blocks' bytes as they are, no read and no copy
+      frame = res.subarray(start, ix.offset[e]);
+      n = frame.length;
+      this.residentBlockReads += e - b;
+    } else {
+      frame = this.scratchOf(ix.offset[e] - start);
+      n = readFully(this.fd, frame, start);
+    }
     if (n < frame.length) {
       const out: Buffer[] = [];
       for (let c = b; c < e; c++) out.push(this.rawBlock(this.ref(c)));
@@ -457,8 +512,9 @@ export class TsmReader {
 }
 
 /** Reads and checks header, footer and index of an open file. */
-export function openIndex(fd: number, path: string, opts: { keyPositions?: boolean } = {}): { size: number; ix: TsmIndex } {
-  const size = fs.fstatSync(fd).size;
+export function openIndex(fd: number, path: string, opts: { keyPositions?: boolean } = {}): { stat: fs.Stats; ix: TsmIndex } {
+  const stat = fs.fstatSync(fd);
+  const size = stat.size;
   if (size < HEADER_SIZE + FOOTER_SIZE) {
     throw new TsmCorruptionError(path, size, `the file is ${size} bytes, shorter than a TSM header and footer (${HEADER_SIZE + FOOTER_SIZE}): truncated`);
   }
@@ -476,7 +532,7 @@ export function openIndex(fd: number, path: string, opts: { keyPositions?: boole
   const crc = crc32c(index);
   if (crc !== footer.indexCrc) throw new TsmCorruptionError(path, footer.indexOffset, `index CRC mismatch (footer says ${hex(footer.indexCrc)}, computed ${hex(crc)})`);
   try {
-    return { size, ix: decodeIndex(index, footer.indexOffset, opts) };
+    return { stat, ix: decodeIndex(index, footer.indexOffset, opts) };
   } catch (err) {
     if (err instanceof IndexFormatError) throw new TsmCorruptionError(path, footer.indexOffset + err.at, `bad index: ${err.message}`);
     throw err;

@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initCodecs } from '../gorilla/index.js';
+import { describe, expect, it } from 'vitest';
 import { BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED } from '../types.js';
 import type { FieldTypeCode } from '../types.js';
 import { BlockCache } from './cache.js';
 import { TsmReader } from './reader.js';
-import { fileArb, filterRange, tmpDir, valueKeys } from './testing/columns.js';
+import { fileArb, filterRange, valueKeys } from './testing/columns.js';
+import { tsmScratch } from './testing/files.js';
 import { verifyTsmFile } from './verify.js';
 import { TsmWriter, writeTsmFile } from './writer.js';
 import type { TsmColumnInput } from './writer.js';
@@ -15,15 +14,7 @@ import type { TsmColumnInput } from './writer.js';
 const MIN_I64 = -(2n ** 63n);
 const MAX_I64 = 2n ** 63n - 1n;
 
-let dir: string;
-let seq = 0;
-const file = (): string => path.join(dir, `${String(++seq).padStart(6, '0')}.tsm`);
-
-beforeAll(async () => {
-  await initCodecs();
-  dir = tmpDir();
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const file = tsmScratch();
 
 function expectColumn(r: TsmReader, col: TsmColumnInput, start?: bigint, end?: bigint): void {
   const got = r.read(col.seriesId, col.field, start, end);
