@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { openDatabase, type Database, type OpenOptions } from '../engine/database.js';
+import { defaultResidentBytes } from '../tsm/resident.js';
 import { CorruptionError } from '../errors.js';
 import { buildServer, packageVersion } from '../server/app.js';
 import { createMetrics, type Metrics } from '../server/metrics.js';
@@ -125,6 +126,15 @@ export const SERVE_SPEC: CommandSpec = {
       default: 64 * 1024 * 1024,
       min: 0,
       description: 'Byte budget of the cache of decoded TSM blocks (0: no cache).',
+    },
+    {
+      name: 'tsm-resident-size',
+      type: 'number',
+      placeholder: 'BYTES',
+      env: 'STRATA_TSM_RESIDENT_SIZE',
+      default: defaultResidentBytes(),
+      min: 0,
+      description: 'Byte budget of the newest TSM files held in memory, read without disk reads (default: 256 MiB, or an eighth of the machine memory if less; 0: none).',
     },
     {
       name: 'max-series',
@@ -421,6 +431,7 @@ export async function runServer(spec: CommandSpec, args: ParsedArgs, io: CliIo, 
         repairWal: args.boolean('repair-wal'),
         memtableBytes: args.number('memtable-size'),
         blockCacheBytes: args.number('block-cache-size'),
+        residentBytes: args.number('tsm-resident-size'),
         memoryBudget: args.number('memory-budget'),
         maxSeries: args.number('max-series'),
         logger: log,

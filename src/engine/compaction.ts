@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fsyncDirSync } from '../fsutil.js';
 import { parseTsmFileName, planCompaction, tsmFileName } from '../tsm/compactPlan.js';
-import { TsmReader, type BlockCache } from '../tsm/index.js';
+import { TsmReader, type BlockCache, type ResidentSet } from '../tsm/index.js';
 import type { Logger } from '../types.js';
 import type { DbStore, Shard } from './storage.js';
 import { fileLast, ShardTombstones, type Tombstone, type TombstoneRegistry } from './tombstones.js';
@@ -15,6 +15,7 @@ import type { FileWorker } from './worker.js';
 export interface CompactDeps {
   worker: FileWorker;
   cache: BlockCache;
+  resident: ResidentSet;
   tombstones: TombstoneRegistry;
   logger: Logger;
   /** True once the database is closing: stop between merges. */
@@ -50,7 +51,7 @@ export async function compactShard(store: DbStore, shard: Shard, full: boolean, 
     // The output takes the run's place; the inputs go (a crash before they are deleted
     // leaves them covered by the output's range, and the next open removes them). A
     // lone input (rewritten to drop deleted points) is replaced in place by the rename.
-    const output = meta.pointCount > 0 ? TsmReader.open(out, { cache: deps.cache, verified: true }) : null; // read back by its writer
+    const output = meta.pointCount > 0 ? TsmReader.open(out, { cache: deps.cache, resident: deps.resident, verified: true }) : null; // read back by its writer
     const at = shard.files.indexOf(inputs[0]);
     shard.files.splice(at, inputs.length, ...(output ? [output] : []));
     for (const f of inputs) {

@@ -14,10 +14,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function fixture(): Promise<{ db: Database; files: string[] }> {
+/** Two flushed files. Resident data off unless `residentBytes` is given: the tests damage
+ * a file under an open database and read it back through pread. */
+async function fixture(residentBytes = 0): Promise<{ db: Database; files: string[] }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'strata-corrupt-'));
   dirs.push(dataDir);
-  const db = await openDatabase({ dataDir, fsync: 'off' });
+  const db = await openDatabase({ dataDir, fsync: 'off', residentBytes });
   open.push(db);
   await db.write('cpu,host=a v=1 1\ncpu,host=a v=2 2\ncpu,host=b v=3 1\n', { db: 'd' });
   await db.flush();
@@ -56,6 +58,28 @@ describe('damaged TSM files', () => {
     expect(text).toMatch(/^# error: series cpu,host=a field v: .*offset \d+/m);
     expect(text).toContain('cpu,host=b v=3 1\n');
     expect(text).toContain('cpu,host=c v=4 1\n');
+  });
+
+  it('reads a resident file from memory, and finds damage done on disk at the next open', async () => {
+    const { db, files } = await fixture(1 << 20);
+    await db.residentLoaded();
+    expect(db.stats().tsmResidentFiles).toBe(2);
+    const r = TsmReader.open(files[0]);
+    const [ref] = r.blocks(0, 'v');
+    r.close();
+    flip(files[0], ref.offset + 8);
+    // the bytes in memory are the ones the flush wrote and read back
+    expect(hosts(db)).toEqual([['a', [1, 2]], ['b', [3]], ['c', [4]]]);
+    await db.close();
+    open.pop();
+    // reopened, the file is loaded again from disk and each block's CRC checked at its first read
+    const again = await openDatabase({ dataDir: db.dataDir, fsync: 'off', residentBytes: 1 << 20 });
+    open.push(again);
+    await again.residentLoaded();
+    expect(again.stats().tsmResidentFiles).toBe(2);
+    const cols = again.select({ db: 'd', measurement: 'cpu' });
+    expect(hosts(again)).toEqual([['a', 'error'], ['b', [3]], ['c', [4]]]);
+    expect(cols[0].error).toContain(`offset ${ref.offset}`);
   });
 
   it('opens with a file whose index is damaged left out, and serves the rest', async () => {

@@ -17,7 +17,7 @@ import { LineProtocolParser } from '../ingest/lineprotocol.js';
 import { measurementOf, seriesKeyTags } from '../ingest/seriesKey.js';
 import { pointsToLineProtocol } from '../ingest/serialize.js';
 import { Memtable, type Partition } from '../memtable/memtable.js';
-import { BlockCache } from '../tsm/index.js';
+import { BlockCache, defaultResidentBytes, ResidentSet } from '../tsm/index.js';
 import { Wal, type WalPosition, type WalRead, type WalRecord } from '../wal/wal.js';
 import { badRequest, closedError, databaseNotFound, OverloadedError, StrataError } from '../errors.js';
 import {
@@ -76,6 +76,12 @@ export interface OpenOptions {
   /** Byte budget of the decoded-block cache (default 64 MiB). */
   blockCacheBytes?: number;
   /**
+   * Byte budget of resident TSM data (src/tsm/resident.ts): the blocks of the newest TSM
+   * files held in memory, read without a pread (default defaultResidentBytes(): 256 MiB,
+   * or an eighth of the machine's memory if less; 0: none).
+   */
+  residentBytes?: number;
+  /**
    * Memory budget of memtables + block cache (default 1 GiB). When the memtables (active
    * and being flushed) reach what the budget leaves them, writes are refused with
    * OverloadedError (HTTP 503 + Retry-After) until flushing catches up.
@@ -129,6 +135,10 @@ export interface EngineStats {
   damagedFiles: number;
   blockCacheHits: number;
   blockCacheMisses: number;
+  /** Resident TSM data: bytes and files loaded, and the budget. */
+  tsmResidentBytes: number;
+  tsmResidentFiles: number;
+  tsmResidentBudget: number;
 }
 
 const PRECISIONS = new Set<Precision>(['ns', 'us', 'ms', 's', 'm', 'h']);
@@ -158,6 +168,7 @@ export class Database {
   private readonly stores = new Map<string, DbStore>();
   private readonly opening = new Map<string, Promise<DbStore>>();
   private readonly cache: BlockCache;
+  private readonly resident: ResidentSet;
   private readonly worker = new FileWorker();
   private active = new Memtable();
   /** Memtables being flushed, oldest first, each with the first WAL segment it does not
@@ -192,6 +203,9 @@ export class Database {
     this.log = opts.logger ?? silentLogger;
     this.tombstones = new TombstoneRegistry(this.log);
     this.cache = new BlockCache(opts.blockCacheBytes ?? 64 * 1024 * 1024);
+    this.resident = new ResidentSet(opts.residentBytes ?? defaultResidentBytes(), {
+      onError: (file, err) => this.log.warn({ file, err }, 'could not load a TSM file into memory; its blocks are read from disk'),
+    });
     fs.mkdirSync(this.dataDir, { recursive: true });
     this.meta = Meta.load(this.dataDir);
     if (opts.walHold) this.walHolds.add(opts.walHold);
@@ -251,7 +265,7 @@ export class Database {
     if (s) return Promise.resolve(s);
     let p = this.opening.get(name);
     if (!p) {
-      p = DbStore.open(this.dataDir, name, { maxSeries: this.opts.maxSeries, logger: this.log, cache: this.cache }).then((store) => {
+      p = DbStore.open(this.dataDir, name, { maxSeries: this.opts.maxSeries, logger: this.log, cache: this.cache, resident: this.resident }).then((store) => {
         this.stores.set(name, store);
         this.opening.delete(name);
         return store;
@@ -663,6 +677,12 @@ export class Database {
     return fieldTypeName(t);
   }
 
+  /** Resolves when the resident set has loaded (or refused) every file it admitted: the
+   * newest files' blocks are then read from memory (src/tsm/resident.ts). */
+  residentLoaded(): Promise<void> {
+    return this.resident.idle();
+  }
+
   stats(): EngineStats {
     let tsmFiles = 0;
     let tsmBytes = 0;
@@ -690,6 +710,9 @@ export class Database {
       damagedFiles,
       blockCacheHits: this.cache.hits,
       blockCacheMisses: this.cache.misses,
+      tsmResidentBytes: this.resident.bytes,
+      tsmResidentFiles: this.resident.files,
+      tsmResidentBudget: this.resident.budgetBytes,
     };
   }
 
@@ -791,6 +814,7 @@ export class Database {
         stores: this.stores,
         worker: this.worker,
         cache: this.cache,
+        resident: this.resident,
         logger: this.log,
         shardDuration: (db, rp) => this.shardDurationOf(db, rp),
         nextSeq: () => this.fileSeq++,
@@ -897,6 +921,7 @@ export class Database {
     const deps: CompactDeps = {
       worker: this.worker,
       cache: this.cache,
+      resident: this.resident,
       tombstones: this.tombstones,
       logger: this.log,
       closed: () => this.closed,
@@ -1283,6 +1308,7 @@ export class Database {
     await this.worker.close();
     await this.wal.close();
     for (const s of this.stores.values()) await s.close();
+    await this.resident.idle(); // a load under way stops at its next read: its files are closed
   }
 }
 

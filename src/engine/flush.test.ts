@@ -271,3 +271,38 @@ describe('one memory budget', () => {
     await expect(db.write('m,host=h0 v=2 2\n', { db: 'd' })).rejects.toThrow(/MiB of series index.*raise --memory-budget/);
   });
 });
+
+describe('resident TSM data (--tsm-resident-size)', () => {
+  it('holds flushed, compacted and reopened files in memory and reads the same from them', async () => {
+    const db = await openDb({ dataDir: tmpDir() });
+    await db.write('m,k=a v=1 10\nm,k=b v=2 20\n', { db: 'd' });
+    await db.flush();
+    await db.write('m,k=a v=3 30\nm,k=b v=4i 40\n', { db: 'd' }).catch(() => {});
+    await db.write('m,k=a v=5 50\n', { db: 'd' });
+    await db.flush();
+    const want = 'm,k=a v=1 10\nm,k=b v=2 20\nm,k=a v=3 30\nm,k=a v=5 50\n';
+    await db.residentLoaded();
+    const s = db.stats();
+    expect(s.tsmFiles).toBe(2);
+    expect(s.tsmResidentFiles).toBe(2);
+    expect(s.tsmResidentBytes).toBeGreaterThan(0);
+    expect(s.tsmResidentBytes).toBeLessThan(s.tsmBytes);
+    expect(sortLines(exportAll(db, 'd'))).toBe(sortLines(want));
+    await db.compact({ full: true });
+    await db.residentLoaded();
+    expect(db.stats()).toMatchObject({ tsmFiles: 1, tsmResidentFiles: 1 });
+    expect(sortLines(exportAll(db, 'd'))).toBe(sortLines(want));
+    const again = await reopen(db);
+    await again.residentLoaded();
+    expect(again.stats()).toMatchObject({ tsmFiles: 1, tsmResidentFiles: 1 });
+    expect(sortLines(exportAll(again, 'd'))).toBe(sortLines(want));
+    const none = await reopen(again, { residentBytes: 0 });
+    await none.residentLoaded();
+    expect(none.stats()).toMatchObject({ tsmFiles: 1, tsmResidentFiles: 0, tsmResidentBytes: 0, tsmResidentBudget: 0 });
+    expect(sortLines(exportAll(none, 'd'))).toBe(sortLines(want));
+  });
+});
+
+function sortLines(s: string): string {
+  return s.split('\n').filter((l) => l !== '').sort().join('\n');
+}

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { getInt64, wordsOf } from '../int64.js';
 import type { Memtable } from '../memtable/memtable.js';
 import { tsmFileName } from '../tsm/compactPlan.js';
-import { TsmReader, type BlockCache } from '../tsm/index.js';
+import { TsmReader, type BlockCache, type ResidentSet } from '../tsm/index.js';
 import type { Logger } from '../types.js';
 import type { DbStore, Shard } from './storage.js';
 import type { FileWorker } from './worker.js';
@@ -23,6 +23,7 @@ export interface FlushDeps {
   stores: Map<string, DbStore>;
   worker: FileWorker;
   cache: BlockCache;
+  resident: ResidentSet;
   logger: Logger;
   shardDuration(db: string, rp: string): bigint;
   /** Next file sequence number (file names sort by age). */
@@ -79,7 +80,7 @@ export async function flushMemtable(frozen: Memtable, deps: FlushDeps): Promise<
       const file = path.join(shard.dir, tsmFileName(seq, seq));
       const { packed, transfer } = packColumnRefs(refs);
       const meta = await deps.worker.writePacked(file, packed, transfer);
-      shard.files.push(TsmReader.open(file, { cache: deps.cache, verified: true })); // read back by its writer
+      shard.files.push(TsmReader.open(file, { cache: deps.cache, resident: deps.resident, verified: true })); // read back by its writer
       result.files++;
       result.points += meta.pointCount;
       result.bytes += meta.size;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { CorruptionError } from '../errors.js';
 import { SeriesIndex } from '../index/seriesIndex.js';
 import { parseTsmFileName } from '../tsm/compactPlan.js';
-import { BlockCache, TsmReader } from '../tsm/index.js';
+import { BlockCache, TsmReader, type ResidentSet } from '../tsm/index.js';
 import type { FieldTypeCode, Logger } from '../types.js';
 import { removeStaleTemp, writeFileAtomic } from './meta.js';
 
@@ -62,7 +62,7 @@ export class DbStore {
     this.schema = schema;
   }
 
-  static async open(dataDir: string, name: string, opts: { maxSeries?: number; logger: Logger; cache: BlockCache }): Promise<DbStore> {
+  static async open(dataDir: string, name: string, opts: { maxSeries?: number; logger: Logger; cache: BlockCache; resident: ResidentSet }): Promise<DbStore> {
     const dir = path.join(dataDir, 'db', name);
     fs.mkdirSync(dir, { recursive: true });
     const index = await SeriesIndex.open(path.join(dir, 'index'), { db: name, maxSeries: opts.maxSeries, logger: opts.logger });
@@ -85,7 +85,7 @@ export class DbStore {
           store.maxSeq = Math.max(store.maxSeq, parseTsmFileName(f)!.last);
           const file = path.join(shard.dir, f);
           try {
-            shard.files.push(TsmReader.open(file, { cache: opts.cache }));
+            shard.files.push(TsmReader.open(file, { cache: opts.cache, resident: opts.resident }));
           } catch (err) {
             if (!(err instanceof CorruptionError)) throw err;
             // Serve everything else; this file's points are unavailable until it is restored.

@@ -77,6 +77,8 @@ export function createMetrics(): Metrics {
   engineGauge('strata_tsm_bytes', 'Bytes of the TSM files open, over every database and shard.', (s) => s.tsmBytes);
   engineCounter('strata_block_cache_hits_total', 'Block reads served by the decoded-block cache.', (s) => s.blockCacheHits);
   engineCounter('strata_block_cache_misses_total', 'Block reads that had to read and decode the block from its TSM file.', (s) => s.blockCacheMisses);
+  engineGauge('strata_tsm_resident_bytes', 'Bytes of TSM files held in memory (--tsm-resident-size), whose blocks are read without a disk read.', (s) => s.tsmResidentBytes);
+  engineGauge('strata_tsm_resident_files', 'TSM files held in memory (--tsm-resident-size).', (s) => s.tsmResidentFiles);
   new Gauge({
     name: 'strata_series',
     help: 'Live series per database (its series index).',

@@ -438,6 +438,7 @@ export async function warmUp(opts: WarmUpOptions): Promise<WarmUpResult> {
       fsync: 'off',
       memtableBytes: 64 * 1024 * 1024,
       blockCacheBytes: 8 * 1024 * 1024,
+      residentBytes: 16 * 1024 * 1024, // the flushed files' reads take the resident path, as a server's newest files do
       memoryBudget: 256 * 1024 * 1024,
       retentionCheckMs: 0,
     });
