@@ -63,8 +63,17 @@ stop_system() {
 # client with its own seed run against both with that seed, the order swapped every round;
 # prints each round's pair of medians, then the median of each column, the rounds A is
 # faster in and the median ratio A/B. Used by query-pair.sh and strata-pair.sh.
+# WIRE=1 also captures the loopback traffic of the rounds with tcpdump (root) and prints
+# each server's time per request, read off the packets (bench/wire-times.mjs).
 pair_rounds() {
-  local na=$1 pa=$2 nb=$3 pb=$4 r a b rows=""
+  local na=$1 pa=$2 nb=$3 pb=$4 r a b rows="" wire="" pcap=/tmp/strata-pair-wire.pcap
+  if [ "${WIRE:-0}" = 1 ]; then
+    command -v tcpdump >/dev/null || { log "WIRE=1 needs tcpdump (apt-get install tcpdump)"; exit 1; }
+    rm -f "$pcap"
+    tcpdump -i lo -s 200 -w "$pcap" "tcp port $pa or tcp port $pb" >/dev/null 2>&1 &
+    wire=$!
+    sleep 1
+  fi
   log "$ROUNDS rounds of $Q"
   echo "| round | $na ms | $nb ms |"
   echo "|---:|---:|---:|"
@@ -80,6 +89,12 @@ pair_rounds() {
     const { NA, NB } = process.env;
     console.log(`\nmedians: ${NA} ${med(rows.map((r) => r[0])).toFixed(2)} ms, ${NB} ${med(rows.map((r) => r[1])).toFixed(2)} ms; ` +
       `${NA} faster in ${rows.filter(([a, b]) => a < b).length} of ${rows.length} rounds; median ratio ${med(rows.map(([a, b]) => a / b)).toFixed(3)}`);'
+  if [ -n "$wire" ]; then
+    sleep 0.5; kill "$wire"; wait "$wire" 2>/dev/null || true
+    echo
+    node "$ROOT/bench/wire-times.mjs" "$pcap" "$na=$pa" "$nb=$pb"
+    rm -f "$pcap"
+  fi
 }
 
 # pair_median PORT SEED: the median ms of query $Q against the server on PORT.
