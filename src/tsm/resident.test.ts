@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { CorruptionError } from '../errors.js';
 import { FLOAT, STRING } from '../types.js';
 import { TsmReader } from './reader.js';
-import { defaultResidentBytes, ResidentSet } from './resident.js';
+import { defaultResidentBytes, ResidentSet, type ResidentFile } from './resident.js';
 import { fileArb } from './testing/columns.js';
 import { tsmScratch } from './testing/files.js';
 import { writeTsmFile, type TsmColumnInput } from './writer.js';
@@ -190,6 +190,30 @@ describe('resident TSM data', () => {
     r.close();
     await set.idle();
     expect([set.bytes, set.files, set.admittedBytes, set.loads]).toEqual([0, 0, 0, 0]);
+  });
+
+  it('loads a file added just as the loader finishes the last one', async () => {
+    const set = new ResidentSet(1 << 30);
+    const fileOf = (newest: bigint): ResidentFile & { bytes: Buffer | null } => {
+      const p = file();
+      writeTsmFile(p, [floats(1, newest, 100)]);
+      const st = fs.statSync(p);
+      return { path: p, residentSize: st.size - 100, newest, dev: st.dev, ino: st.ino, bytes: null, setResident(b) { this.bytes = b; } };
+    };
+    const second = fileOf(1n);
+    const first = fileOf(2n);
+    const setFirst = first.setResident.bind(first);
+    // the second file arrives from inside the first's hand-over: the loader's queue is
+    // empty by the time the re-rank queues it
+    first.setResident = (b) => {
+      setFirst(b);
+      if (b !== null) set.add(second);
+    };
+    set.add(first);
+    await set.idle();
+    expect(first.bytes?.length).toBe(first.residentSize);
+    expect(second.bytes?.length).toBe(second.residentSize);
+    expect(set.files).toBe(2);
   });
 
   it('defaults to 256 MiB, or an eighth of the memory if less', () => {

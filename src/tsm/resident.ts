@@ -165,11 +165,17 @@ export class ResidentSet {
         this.queue.push(s);
       }
     }
-    if (this.queue.length > 0 && this.loading === null) {
-      this.loading = this.drain().finally(() => {
-        this.loading = null;
-      });
-    }
+    this.startLoading();
+  }
+
+  /** Starts the loader if files are queued and it is not running; a file queued while it
+   * was finishing (after its last look at the queue) starts it again. */
+  private startLoading(): void {
+    if (this.loading !== null || this.queue.length === 0) return;
+    this.loading = this.drain().finally(() => {
+      this.loading = null;
+      this.startLoading();
+    });
   }
 
   /** Loads the queued files one after another. */
