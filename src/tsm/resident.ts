@@ -63,7 +63,6 @@ export class ResidentSet {
   private loading: Promise<void> | null = null;
   /** A re-rank is due at the next microtask (the opens of a start-up make one). */
   private ranking = false;
-  private held = 0;
   private readonly onError: (path: string, err: unknown) => void;
   private readonly chunkBytes: number;
   private loadCount = 0;
@@ -77,7 +76,9 @@ export class ResidentSet {
 
   /** Bytes of files admitted (loaded, loading or queued). */
   get admittedBytes(): number {
-    return this.held;
+    let n = 0;
+    for (const s of this.slots.values()) if (s.admitted) n += s.file.residentSize;
+    return n;
   }
 
   /** Bytes loaded and in use by readers. */
@@ -111,7 +112,6 @@ export class ResidentSet {
     const s = this.slots.get(file);
     if (s === undefined) return;
     this.slots.delete(file);
-    if (s.admitted) this.held -= s.file.residentSize;
     s.admitted = false;
     s.loaded = null; // the reader is closed: it does not read them any more
     this.rerank();
@@ -151,7 +151,6 @@ export class ResidentSet {
     for (const s of ranked) {
       if (s.admitted && !want.has(s)) {
         s.admitted = false;
-        this.held -= s.file.residentSize;
         if (s.loaded !== null) {
           s.loaded = null;
           s.file.setResident(null);
@@ -161,7 +160,6 @@ export class ResidentSet {
     for (const s of ranked) {
       if (!s.admitted && want.has(s)) {
         s.admitted = true;
-        this.held += s.file.residentSize;
         this.queue.push(s);
       }
     }
