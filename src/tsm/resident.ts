@@ -117,8 +117,8 @@ export class ResidentSet {
     this.rerank();
   }
 
-  /** Resolves when no load is queued or under way (tests; a flush that wants its file's
-   * bytes in before it reports). */
+  /** Resolves when no load is queued or under way (Database.residentLoaded(), tests, and
+   * Database.close(), which waits for a load under way to stop). */
   async idle(): Promise<void> {
     do {
       await null; // a re-rank due runs first
