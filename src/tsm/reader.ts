@@ -296,21 +296,11 @@ export class TsmReader implements ResidentFile {
   /** A block's bytes (without its CRC), CRC-checked: for copying blocks (compaction). */
   rawBlock(ref: BlockRef): Buffer {
     this.ensureOpen();
-    const end = ref.offset + BLOCK_CRC_SIZE + ref.size;
-    let frame: Buffer;
-    let n: number;
-    const res = this.resident;
-    if (res !== null && end <= res.length) {
-      frame = res.subarray(ref.offset, end);
-      n = frame.length;
-      this.residentBlockReads++;
-    } else {
-      frame = Buffer.allocUnsafe(BLOCK_CRC_SIZE + ref.size);
-      n = readFully(this.fd, frame, ref.offset);
-    }
+    const frame = this.bytesAt(ref.offset, ref.offset + BLOCK_CRC_SIZE + ref.size, 1, false);
+    const n = frame.length;
     this.blockReads++;
     this.bytesRead += n;
-    if (n < frame.length) throw new TsmCorruptionError(this.path, ref.offset, `block of ${ref.size} bytes is cut short by the end of the file (${n - BLOCK_CRC_SIZE} bytes there)`);
+    if (n < BLOCK_CRC_SIZE + ref.size) throw new TsmCorruptionError(this.path, ref.offset, `block of ${ref.size} bytes is cut short by the end of the file (${n - BLOCK_CRC_SIZE} bytes there)`);
     const want = frame.readUInt32LE(0);
     const got = crc32c(frame, BLOCK_CRC_SIZE, frame.length);
     if (want !== got) throw new TsmCorruptionError(this.path, ref.offset, `block CRC mismatch (stored ${hex(want)}, computed ${hex(got)})`);
@@ -398,19 +388,9 @@ export class TsmReader implements ResidentFile {
     this.ensureOpen();
     const ix = this.ix;
     const start = ix.offset[b];
-    const res = this.resident;
-    let frame: Buffer;
-    let n: number;
-    if (res !== null && ix.offset[e] <= res.length) {
-      // resident: the blocks' bytes as they are, no read and no copy
-      frame = res.subarray(start, ix.offset[e]);
-      n = frame.length;
-      this.residentBlockReads += e - b;
-    } else {
-      frame = this.scratchOf(ix.offset[e] - start);
-      n = readFully(this.fd, frame, start);
-    }
-    if (n < frame.length) {
+    const frame = this.bytesAt(start, ix.offset[e], e - b, true);
+    const n = frame.length;
+    if (n < ix.offset[e] - start) {
       const out: Buffer[] = [];
       for (let c = b; c < e; c++) out.push(this.rawBlock(this.ref(c)));
       return out;
@@ -430,6 +410,22 @@ export class TsmReader implements ResidentFile {
       out.push(frame.subarray(at + BLOCK_CRC_SIZE, to));
     }
     return out;
+  }
+
+  /**
+   * The file's bytes [start, end), which hold `blocks` blocks: a slice of the resident
+   * bytes (no read, no copy), else read into a buffer of their own or, with `scratch`, into
+   * the reader's read buffer (valid until the next read). Shorter only at the end of the file.
+   */
+  private bytesAt(start: number, end: number, blocks: number, scratch: boolean): Buffer {
+    const res = this.resident;
+    if (res !== null && end <= res.length) {
+      this.residentBlockReads += blocks;
+      return res.subarray(start, end);
+    }
+    const buf = scratch ? this.scratchOf(end - start) : Buffer.allocUnsafe(end - start);
+    const n = readFully(this.fd, buf, start);
+    return n < buf.length ? buf.subarray(0, n) : buf;
   }
 
   /**
